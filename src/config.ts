@@ -1,0 +1,104 @@
+/**
+ * Configuration from the environment, validated once at start. Every carrier system's
+ * address comes from its own variable; in sandbox mode an unset address means "run the
+ * built-in simulator for it".
+ */
+import { DomainError } from './core/domain-error.js';
+import { annualRateCeilingPpm, parseRatePercent, type RatePpm } from './core/rate.js';
+
+export const CARRIER_SYSTEMS = {
+  crm: 'CRM_SOAP_URL',
+  billingSoap: 'BILLING_SOAP_URL',
+  billingSftp: 'BILLING_SFTP_URL',
+  sms: 'SMS_URL',
+  callcenter: 'CALLCENTER_URL',
+  bank: 'BANK_URL',
+} as const;
+export type CarrierSystem = keyof typeof CARRIER_SYSTEMS;
+
+/** Where a carrier system is reached: a configured address, or the built-in simulator. */
+export type Endpoint = { kind: 'remote'; url: URL } | { kind: 'simulator' };
+
+export interface Config {
+  mode: 'sandbox' | 'production';
+  host: string;
+  port: number;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  redisUrl: string;
+  opsToken: string | undefined;
+  annualRateCeilingPpm: RatePpm;
+  logLevel: string;
+  endpoints: Record<CarrierSystem, Endpoint>;
+}
+
+type Env = Record<string, string | undefined>;
+
+export class ConfigError extends DomainError {
+  constructor(variable: string, reason: string) {
+    super('CONFIG_INVALID', `${variable} ${reason}`, variable);
+  }
+}
+
+function readUrl(env: Env, variable: string, protocols: readonly string[]): URL | undefined {
+  const raw = env[variable];
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(variable, `is not a URL: expected something like ${protocols[0]}//host:port`);
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new ConfigError(variable, `must use ${protocols.join(' or ')}, not ${url.protocol}`);
+  }
+  return url;
+}
+
+function readPort(env: Env): number {
+  const raw = env.PORT ?? '3000';
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port < 0 || port > 65_535) throw new ConfigError('PORT', `must be a port number 0-65535, got "${raw}"`);
+  return port;
+}
+
+const URL_PROTOCOLS: Record<CarrierSystem, readonly string[]> = {
+  crm: ['http:', 'https:'],
+  billingSoap: ['http:', 'https:'],
+  billingSftp: ['sftp:'],
+  sms: ['http:', 'https:'],
+  callcenter: ['http:', 'https:', 'sftp:'],
+  bank: ['http:', 'https:'],
+};
+
+export function loadConfig(env: Env = process.env): Config {
+  const modeRaw = env.APP_MODE ?? 'sandbox';
+  if (modeRaw !== 'sandbox' && modeRaw !== 'production') throw new ConfigError('APP_MODE', 'must be "sandbox" or "production"');
+  const endpoints = {} as Record<CarrierSystem, Endpoint>;
+  for (const [system, variable] of Object.entries(CARRIER_SYSTEMS) as [CarrierSystem, string][]) {
+    const url = readUrl(env, variable, URL_PROTOCOLS[system]);
+    if (url) endpoints[system] = { kind: 'remote', url };
+    else if (modeRaw === 'sandbox') endpoints[system] = { kind: 'simulator' };
+    else throw new ConfigError(variable, 'must be set in production mode (only the sandbox runs simulators)');
+  }
+  const databaseUrl = readUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:'])?.toString();
+  if (!databaseUrl && modeRaw === 'production') throw new ConfigError('DATABASE_URL', 'must be set in production mode');
+  let lprPpm: RatePpm;
+  try {
+    lprPpm = parseRatePercent(env.LPR_ONE_YEAR_PERCENT ?? '3.0', 'LPR_ONE_YEAR_PERCENT');
+  } catch {
+    throw new ConfigError('LPR_ONE_YEAR_PERCENT', 'must be a percentage such as "3.0"');
+  }
+  return {
+    mode: modeRaw,
+    host: env.HOST ?? '127.0.0.1',
+    port: readPort(env),
+    databaseUrl,
+    dataDir: env.DATA_DIR ?? './data',
+    redisUrl: readUrl(env, 'REDIS_URL', ['redis:', 'rediss:'])?.toString() ?? 'redis://127.0.0.1:6379',
+    opsToken: env.OPS_TOKEN || undefined,
+    annualRateCeilingPpm: annualRateCeilingPpm(lprPpm),
+    logLevel: env.LOG_LEVEL ?? 'info',
+    endpoints,
+  };
+}
