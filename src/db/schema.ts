@@ -55,6 +55,7 @@ export const loans = pgTable('loans', {
   repaymentChannels: text('repayment_channels').array().notNull(),
   daysPastDue: integer('days_past_due').notNull().default(0),
   bucket: text('bucket').notNull().default('current'),
+  disbursementChannel: text('disbursement_channel'),
   externalRef: text('external_ref'),
   createdAt: createdAt(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
@@ -67,6 +68,8 @@ export const loans = pgTable('loans', {
 export const installments = pgTable('installments', {
   loanId: bigint('loan_id', { mode: 'number' }).notNull().references(() => loans.id),
   number: integer('number').notNull(),
+  /** Interest accrues day by day from here to the due date. */
+  periodStart: date('period_start', { mode: 'string' }).notNull(),
   dueDate: date('due_date', { mode: 'string' }).notNull(),
   principalFen: fen('principal_fen').notNull(),
   interestFen: fen('interest_fen').notNull(),
@@ -77,6 +80,8 @@ export const installments = pgTable('installments', {
   interestAccruedFen: fen('interest_accrued_fen').notNull().default(0),
   penaltyFen: fen('penalty_fen').notNull().default(0),
   penaltyPaidFen: fen('penalty_paid_fen').notNull().default(0),
+  /** Penalty interest has been charged for every day up to and including this date. */
+  penaltyThroughDate: date('penalty_through_date', { mode: 'string' }),
   status: text('status').notNull().default('pending'),
 }, (t) => [
   primaryKey({ columns: [t.loanId, t.number] }),

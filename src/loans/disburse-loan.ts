@@ -1,0 +1,40 @@
+import type { CalendarDate } from '../core/calendar-date.js';
+import { DomainError } from '../core/domain-error.js';
+import { channelAccount, disbursementEntry, type DisbursementChannel } from '../core/loan-accounting.js';
+import type { Database } from '../db/database.js';
+import { postEntry } from '../ledger/post-entries.js';
+import { publishLoanEvent } from './loan-events.js';
+import { installmentRows, insertInstallments } from './installment-rows.js';
+import { lockLoan, recordTransition, type LoanRecord } from './loan-repository.js';
+
+export interface DisbursementRequest {
+  channel: DisbursementChannel;
+  storeCode?: string;
+  businessDate: CalendarDate;
+  /** The bank transfer reference, cash receipt number or supplier payment reference. */
+  reference: string;
+}
+
+/** Pays out a contracted loan: schedule from the disbursement date, ledger entry, loan becomes active. */
+export async function disburseLoan(db: Database, loanId: number, request: DisbursementRequest, actor: string): Promise<LoanRecord> {
+  if (request.channel === 'store_cash' && !request.storeCode) {
+    throw new DomainError('STORE_REQUIRED', 'storeCode is required for a cash disbursement at a store', 'storeCode');
+  }
+  return db.transaction(async (tx) => {
+    const loan = await lockLoan(tx, loanId);
+    const active = await recordTransition(tx, loan, 'active', actor, `disbursed by ${request.channel}, reference ${request.reference}`);
+    const terms = {
+      principalFen: loan.principalFen, annualRatePpm: loan.annualRatePpm, termMonths: loan.termMonths,
+      method: loan.method, startDate: request.businessDate,
+    };
+    await insertInstallments(tx, installmentRows(loan.id, terms, loan.serviceFeeFen));
+    await tx.query(`UPDATE loans SET start_date = $2, disbursement_channel = $3 WHERE id = $1`,
+      [loan.id, request.businessDate, request.channel]);
+    await postEntry(tx, disbursementEntry({
+      loanId: loan.id, principalFen: loan.principalFen, serviceFeeFen: loan.serviceFeeFen,
+      source: channelAccount(request.channel, request.storeCode), businessDate: request.businessDate, reference: request.reference,
+    }));
+    await publishLoanEvent(tx, 'loan.disbursed', { loanId: loan.id, channel: request.channel, principalFen: loan.principalFen });
+    return { ...active, startDate: request.businessDate };
+  });
+}

@@ -1,0 +1,119 @@
+import { allocateRepayment, type Allocation } from '../core/allocation.js';
+import { daysBetween, type CalendarDate } from '../core/calendar-date.js';
+import { DomainError, invariant } from '../core/domain-error.js';
+import { channelAccount, repaymentEntry, type RepaymentChannel } from '../core/loan-accounting.js';
+import { delinquencyBucket } from '../core/loan-state.js';
+import type { Database, Queryable } from '../db/database.js';
+import { postEntry } from '../ledger/post-entries.js';
+import { publishLoanEvent } from './loan-events.js';
+import { isSettled, loadInstallments, lockLoan, outstanding, recordTransition, type InstallmentRecord, type LoanRecord } from './loan-repository.js';
+
+export interface RepaymentRequest {
+  amountFen: number;
+  channel: RepaymentChannel;
+  /** The channel's own reference (receipt number, billing referenceCode, bank reference): one repayment per reference. */
+  externalRef: string;
+  businessDate: CalendarDate;
+  storeCode?: string;
+}
+
+export interface RepaymentResult {
+  repaymentId: number;
+  loanId: number;
+  amountFen: number;
+  allocation: Allocation;
+  loanStatus: string;
+  /** True when this reference was already posted; nothing was posted again. */
+  duplicate: boolean;
+}
+
+interface InstallmentPayment { number: number; principal: number; interest: number; fee: number; penalty: number; unaccruedInterest: number }
+
+/** Splits the allocation per installment and finds the interest paid ahead of close-of-business accrual. */
+function paymentsByInstallment(installments: readonly InstallmentRecord[], allocation: Allocation): InstallmentPayment[] {
+  return installments.map((i) => {
+    const paid = { principal: 0, interest: 0, fee: 0, penalty: 0 };
+    for (const line of allocation.lines) if (line.installment === i.number) paid[line.component] += line.amountFen;
+    const accruedUnpaid = Math.max(0, i.interestAccruedFen - i.interestPaidFen);
+    return { number: i.number, ...paid, unaccruedInterest: Math.max(0, paid.interest - accruedUnpaid) };
+  }).filter((p) => p.principal + p.interest + p.fee + p.penalty > 0);
+}
+
+async function applyToInstallments(tx: Queryable, loanId: number, payments: readonly InstallmentPayment[]): Promise<void> {
+  for (const p of payments) {
+    await tx.query(
+      `UPDATE installments SET principal_paid_fen = principal_paid_fen + $3, interest_paid_fen = interest_paid_fen + $4,
+         fee_paid_fen = fee_paid_fen + $5, penalty_paid_fen = penalty_paid_fen + $6,
+         interest_accrued_fen = greatest(interest_accrued_fen, interest_paid_fen + $4)
+       WHERE loan_id = $1 AND number = $2`,
+      [loanId, p.number, p.principal, p.interest, p.fee, p.penalty]);
+  }
+  await tx.query(
+    `UPDATE installments SET status = 'paid' WHERE loan_id = $1 AND status <> 'paid' AND principal_paid_fen = principal_fen
+       AND interest_paid_fen = interest_fen AND fee_paid_fen = fee_fen AND penalty_paid_fen = penalty_fen`, [loanId]);
+}
+
+/** After money arrives: settle the loan, cure it, and recompute days past due. */
+async function refreshLoanStatus(tx: Queryable, loan: LoanRecord, businessDate: CalendarDate, reference: string): Promise<LoanRecord> {
+  const installments = await loadInstallments(tx, loan.id);
+  const open = installments.filter((i) => !isSettled(i));
+  if (open.length === 0) {
+    await tx.query(`UPDATE loans SET days_past_due = 0, bucket = 'current' WHERE id = $1`, [loan.id]);
+    await publishLoanEvent(tx, 'loan.settled', { loanId: loan.id });
+    return recordTransition(tx, loan, 'settled', 'repayment', `fully repaid, last reference ${reference}`);
+  }
+  const oldestOverdue = open.find((i) => i.dueDate < businessDate);
+  const daysPastDue = oldestOverdue ? daysBetween(oldestOverdue.dueDate, businessDate) : 0;
+  await tx.query(`UPDATE loans SET days_past_due = $2, bucket = $3 WHERE id = $1`, [loan.id, daysPastDue, delinquencyBucket(daysPastDue)]);
+  if (loan.status === 'overdue' && !oldestOverdue) {
+    return recordTransition(tx, loan, 'active', 'repayment', `overdue installments repaid, reference ${reference}`);
+  }
+  return loan;
+}
+
+async function findPosted(q: Queryable, request: RepaymentRequest, loanId: number): Promise<RepaymentResult | undefined> {
+  const [row] = await q.query<{ id: number; loan_id: number; amount_fen: number; allocation: Allocation; status: string }>(
+    `SELECT r.id, r.loan_id, r.amount_fen, r.allocation, l.status FROM repayments r JOIN loans l ON l.id = r.loan_id
+     WHERE r.channel = $1 AND r.external_ref = $2`, [request.channel, request.externalRef]);
+  if (!row) return undefined;
+  if (row.loan_id !== loanId || row.amount_fen !== request.amountFen) {
+    throw new DomainError('REPAYMENT_REFERENCE_REUSED',
+      `externalRef ${request.externalRef} was already used for a different repayment on channel ${request.channel}`, 'externalRef');
+  }
+  return { repaymentId: row.id, loanId, amountFen: row.amount_fen, allocation: row.allocation, loanStatus: row.status, duplicate: true };
+}
+
+/** Posts a repayment from any channel, allocated in the house order; a repeated reference posts nothing. */
+export async function postRepayment(db: Database, loanId: number, request: RepaymentRequest): Promise<RepaymentResult> {
+  if (request.channel === 'store_cash' && !request.storeCode) {
+    throw new DomainError('STORE_REQUIRED', 'storeCode is required for a cash repayment at a store', 'storeCode');
+  }
+  return db.transaction(async (tx) => {
+    const loan = await lockLoan(tx, loanId);
+    const earlier = await findPosted(tx, request, loanId);
+    if (earlier) return earlier;
+    if (loan.status !== 'active' && loan.status !== 'overdue') {
+      throw new DomainError('LOAN_NOT_REPAYABLE', `loan ${loanId} is ${loan.status} and takes no repayments`, 'loanId');
+    }
+    const installments = (await loadInstallments(tx, loanId)).filter((i) => !isSettled(i));
+    invariant(installments.length > 0, `loan ${loanId} is ${loan.status} but owes nothing`);
+    const allocation = allocateRepayment(installments.map(outstanding), request.amountFen, request.businessDate);
+    const payments = paymentsByInstallment(installments, allocation);
+    const entry = await postEntry(tx, repaymentEntry({
+      loanId, repaymentKey: `${request.channel}:${request.externalRef}`, amountFen: request.amountFen, allocation,
+      unaccruedInterestPaidFen: payments.reduce((sum, p) => sum + p.unaccruedInterest, 0),
+      source: channelAccount(request.channel, request.storeCode), businessDate: request.businessDate, reference: request.externalRef,
+    }));
+    invariant(!entry.duplicate, `repayment ${request.externalRef} was posted to the ledger without a repayment record`);
+    await applyToInstallments(tx, loanId, payments);
+    const [repayment] = await tx.query<{ id: number }>(
+      `INSERT INTO repayments (loan_id, channel, amount_fen, external_ref, business_date, allocation, journal_entry_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+      [loanId, request.channel, request.amountFen, request.externalRef, request.businessDate, JSON.stringify(allocation), entry.entryId]);
+    const after = await refreshLoanStatus(tx, loan, request.businessDate, request.externalRef);
+    await publishLoanEvent(tx, 'loan.repayment_posted', {
+      loanId, repaymentId: repayment!.id, channel: request.channel, amountFen: request.amountFen, creditFen: allocation.creditFen,
+    });
+    return { repaymentId: repayment!.id, loanId, amountFen: request.amountFen, allocation, loanStatus: after.status, duplicate: false };
+  });
+}
