@@ -17,6 +17,7 @@ CREATE TABLE "cob_runs" (
 CREATE TABLE "installments" (
 	"loan_id" bigint NOT NULL,
 	"number" integer NOT NULL,
+	"period_start" date NOT NULL,
 	"due_date" date NOT NULL,
 	"principal_fen" bigint NOT NULL,
 	"interest_fen" bigint NOT NULL,
@@ -27,6 +28,7 @@ CREATE TABLE "installments" (
 	"interest_accrued_fen" bigint DEFAULT 0 NOT NULL,
 	"penalty_fen" bigint DEFAULT 0 NOT NULL,
 	"penalty_paid_fen" bigint DEFAULT 0 NOT NULL,
+	"penalty_through_date" date,
 	"status" text DEFAULT 'pending' NOT NULL,
 	CONSTRAINT "installments_loan_id_number_pk" PRIMARY KEY("loan_id","number"),
 	CONSTRAINT "installments_paid_ck" CHECK ("installments"."principal_paid_fen" <= "installments"."principal_fen" AND "installments"."interest_paid_fen" <= "installments"."interest_fen"
@@ -79,6 +81,7 @@ CREATE TABLE "loans" (
 	"repayment_channels" text[] NOT NULL,
 	"days_past_due" integer DEFAULT 0 NOT NULL,
 	"bucket" text DEFAULT 'current' NOT NULL,
+	"disbursement_channel" text,
 	"external_ref" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
@@ -157,6 +160,7 @@ CREATE UNIQUE INDEX "ledger_accounts_code_uq" ON "ledger_accounts" USING btree (
 CREATE INDEX "loan_transitions_loan_idx" ON "loan_transitions" USING btree ("loan_id");--> statement-breakpoint
 CREATE INDEX "loans_status_idx" ON "loans" USING btree ("status");--> statement-breakpoint
 CREATE INDEX "loans_borrower_idx" ON "loans" USING btree ("borrower_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "loans_external_ref_uq" ON "loans" USING btree ("external_ref") WHERE "loans"."external_ref" IS NOT NULL;--> statement-breakpoint
 CREATE UNIQUE INDEX "ops_users_token_uq" ON "ops_users" USING btree ("token_sha256");--> statement-breakpoint
 CREATE INDEX "outbox_pending_idx" ON "outbox" USING btree ("id") WHERE "outbox"."relayed_at" IS NULL;--> statement-breakpoint
 CREATE INDEX "postings_entry_idx" ON "postings" USING btree ("entry_id");--> statement-breakpoint

@@ -62,6 +62,7 @@ export const loans = pgTable('loans', {
 }, (t) => [
   index('loans_status_idx').on(t.status),
   index('loans_borrower_idx').on(t.borrowerId),
+  uniqueIndex('loans_external_ref_uq').on(t.externalRef).where(sql`${t.externalRef} IS NOT NULL`),
   check('loans_principal_ck', sql`${t.principalFen} > 0`),
 ]);
 

@@ -58,7 +58,8 @@ function causeOf(error: unknown): string {
 /**
  * Connects and checks that Redis answers PING. Throws RedisUnavailableError (one line,
  * naming the URL, the cause and how to start Redis) when it does not, within
- * REDIS_READY_TIMEOUT_MS. The returned client is the one to pass to BullMQ.
+ * REDIS_READY_TIMEOUT_MS. The returned client is the one to pass to BullMQ; it
+ * reconnects by itself after a later outage, and the caller should log its 'error' events.
  */
 export async function openRedis(url: string): Promise<Redis> {
   const shownUrl = redactRedisUrl(url);

@@ -1,0 +1,112 @@
+/**
+ * The HTTP API: one fastify instance, routes per user group, one error shape. Built
+ * without listening so tests use `app.inject()` and the OpenAPI writer needs no socket.
+ */
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Config } from '../config.js';
+import type { Database } from '../db/database.js';
+import type { QueueSet } from '../queue/queues.js';
+import { errorHandler, sendError } from './errors.js';
+import { OpsAuthenticator } from './ops-auth.js';
+import { opsCobRoutes } from './routes/ops-cob.routes.js';
+import { opsLedgerRoutes } from './routes/ops-ledger.routes.js';
+import { opsLoanRoutes } from './routes/ops-loans.routes.js';
+import { opsProductRoutes } from './routes/ops-products.routes.js';
+import { opsQueueRoutes } from './routes/ops-queues.routes.js';
+import { opsUserRoutes } from './routes/ops-users.routes.js';
+import { publicRoutes } from './routes/public.routes.js';
+import { ErrorResponse } from './schemas.js';
+
+export const BODY_BYTES_MAX = 1024 * 1024;
+const REQUEST_TIMEOUT_MS = 120_000;
+const JSON_NESTING_DEPTH_MAX = 32;
+
+export interface AppDeps {
+  db: Database;
+  config: Config;
+  queues: QueueSet;
+  auth: OpsAuthenticator;
+}
+
+export interface BuildAppOptions {
+  db: Database;
+  config: Config;
+  queues: QueueSet;
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** Log redaction: credentials never reach the log; request bodies are not logged at all. */
+export const LOG_REDACT_PATHS = ['req.headers.authorization', 'req.headers["x-signature"]', 'req.headers.cookie'];
+
+function rejectDeepJson(text: string): void {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i += 1;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{' || c === '[') {
+      depth += 1;
+      if (depth > JSON_NESTING_DEPTH_MAX) throw Object.assign(new Error('JSON nested too deeply'), { statusCode: 400, code: 'JSON_TOO_DEEP' });
+    } else if (c === '}' || c === ']') depth -= 1;
+  }
+}
+
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: BODY_BYTES_MAX,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      const text = body as string;
+      if (text.length === 0) return done(Object.assign(new Error('empty JSON body'), { statusCode: 400, code: 'FST_ERR_CTP_EMPTY_JSON_BODY' }));
+      rejectDeepJson(text);
+      done(null, JSON.parse(text));
+    } catch (error) {
+      const e = error as Error & { statusCode?: number; code?: string };
+      done(Object.assign(e, { statusCode: 400, code: e.code ?? 'FST_ERR_CTP_INVALID_JSON_BODY' }));
+    }
+  });
+  app.addContentTypeParser('application/x-ndjson', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, 404, { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` }));
+
+  app.addSchema(ErrorResponse);
+  await app.register(fastifySwagger, {
+    // Name shared schemas by their $id in the document instead of def-0, def-1, ...
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Carrier-channel lending API', version: '1.0.0',
+        description: 'Lending core and carrier channels. Money is integer fen; dates are Asia/Shanghai calendar dates.' },
+      components: { securitySchemes: { opsBearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/v1/ops/')) route.schema = { ...route.schema, security: [{ opsBearer: [] }] };
+  });
+  const deps: AppDeps = { ...options, auth: new OpsAuthenticator(options.db, options.config.opsToken) };
+  await app.register(publicRoutes(deps));
+  await app.register(opsProductRoutes(deps));
+  await app.register(opsLoanRoutes(deps));
+  await app.register(opsLedgerRoutes(deps));
+  await app.register(opsCobRoutes(deps));
+  await app.register(opsQueueRoutes(deps));
+  await app.register(opsUserRoutes(deps));
+  await app.ready();
+  return app;
+}

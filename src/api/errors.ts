@@ -1,0 +1,96 @@
+/**
+ * Every error response has one shape: {"code", "message", "field"?}. Codes are stable;
+ * this file is the one place that decides which HTTP status each code gets.
+ */
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError } from '../core/domain-error.js';
+import { LoanImportError } from '../loans/import-loan-book.js';
+
+export type ErrorBody = {
+  code: string;
+  message: string;
+  field?: string;
+};
+
+const STATUS_BY_CODE: Record<string, number> = {
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  LOAN_NOT_FOUND: 404,
+  PRODUCT_NOT_FOUND: 404,
+  COB_RUN_NOT_FOUND: 404,
+  DEAD_LETTER_NOT_FOUND: 404,
+  LOAN_ILLEGAL_TRANSITION: 409,
+  LOAN_NOT_REPAYABLE: 409,
+  PRODUCT_EXISTS: 409,
+  PRODUCT_RETIRED: 409,
+  REPAYMENT_REFERENCE_REUSED: 409,
+  LEDGER_IDEMPOTENCY_CONFLICT: 409,
+  COB_LEDGER_CONFLICT: 409,
+  BODY_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  BORROWING_CAP_EXCEEDED: 422,
+  IMPORT_INVALID: 422,
+  RATE_LIMITED: 429,
+  SERVICE_UNAVAILABLE: 503,
+};
+
+export function statusForCode(code: string): number {
+  return STATUS_BY_CODE[code] ?? 400;
+}
+
+export function sendError(reply: FastifyReply, status: number, body: ErrorBody & { [extra: string]: unknown }): FastifyReply {
+  return reply.status(status).send(body);
+}
+
+interface ValidationIssue {
+  instancePath: string;
+  keyword: string;
+  params: Record<string, unknown>;
+  message?: string;
+}
+
+/** Turns the first schema violation into the field it concerns and a sentence about it. */
+function describeValidation(issue: ValidationIssue, context: string): ErrorBody {
+  const path = issue.instancePath.replace(/^\//, '').replaceAll('/', '.');
+  const missing = issue.params.missingProperty;
+  const extra = issue.params.additionalProperty;
+  const field = typeof missing === 'string' ? (path ? `${path}.${missing}` : missing)
+    : typeof extra === 'string' ? (path ? `${path}.${extra}` : extra)
+      : path || context;
+  const reason = typeof missing === 'string' ? 'is required'
+    : typeof extra === 'string' ? 'is not a known field'
+      : issue.message ?? 'is invalid';
+  return { code: 'VALIDATION_FAILED', message: `${field} ${reason}`, field };
+}
+
+const FASTIFY_CODES: Record<string, { status: number; code: string; message: string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'BODY_TOO_LARGE', message: 'the request body is larger than this route accepts' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'the request content type is not accepted here' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'INVALID_JSON', message: 'the JSON body is empty' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'INVALID_JSON', message: 'the body is not valid JSON' },
+};
+
+export function errorHandler(error: FastifyError | DomainError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (error instanceof LoanImportError) {
+    return sendError(reply, 422, { code: error.code, message: error.message, totalErrors: error.totalErrors, errors: error.errors });
+  }
+  if (error instanceof DomainError) {
+    const body: ErrorBody = { code: error.code, message: error.message };
+    if (error.field) body.field = error.field;
+    return sendError(reply, statusForCode(error.code), body);
+  }
+  if (error.validation && error.validation.length > 0) {
+    return sendError(reply, 400, describeValidation(error.validation[0] as ValidationIssue, error.validationContext ?? 'body'));
+  }
+  const known = error.code ? FASTIFY_CODES[error.code] : undefined;
+  if (known) return sendError(reply, known.status, { code: known.code, message: known.message });
+  if (error.statusCode === 400 && error instanceof SyntaxError) {
+    return sendError(reply, 400, { code: 'INVALID_JSON', message: 'the body is not valid JSON' });
+  }
+  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+    return sendError(reply, error.statusCode, { code: error.code ?? 'BAD_REQUEST', message: error.message });
+  }
+  request.log.error({ err: error }, 'unhandled error');
+  return sendError(reply, 500, { code: 'INTERNAL_ERROR', message: 'an internal error occurred; it has been logged' });
+}

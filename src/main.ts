@@ -1,0 +1,97 @@
+/**
+ * Starts the whole system on one machine: database (PostgreSQL or embedded PGlite),
+ * migrations, the seed's product library, queues and workers, the outbox relay, the
+ * nightly close of business and the HTTP API. Wiring is by hand, here and nowhere else.
+ */
+import pino from 'pino';
+import { buildApp, LOG_REDACT_PATHS } from './api/app.js';
+import { generateOpsToken } from './api/ops-auth.js';
+import { CARRIER_SYSTEMS, ConfigError, loadConfig, type Config } from './config.js';
+import { DomainError } from './core/domain-error.js';
+import { openDatabase } from './db/database.js';
+import { scheduleNightlyCloseOfBusiness, closeOfBusinessHandler } from './jobs/close-of-business.schedule.js';
+import { DomainEventSubscribers } from './jobs/domain-events.handler.js';
+import { seedProductLibrary } from './products/product-library.js';
+import { RedisUnavailableError } from './queue/errors.js';
+import { OutboxRelay } from './queue/outbox.js';
+import { QUEUE_CLOSE_OF_BUSINESS, QUEUE_DOMAIN_EVENTS, QueueSet } from './queue/queues.js';
+import { checkEvictionPolicy, openRedis } from './queue/redis.js';
+import { startWorkers } from './queue/workers.js';
+
+const OUTBOX_RELAY_INTERVAL_MS = 200;
+
+function describeEndpoints(config: Config): string[] {
+  return (Object.keys(CARRIER_SYSTEMS) as (keyof typeof CARRIER_SYSTEMS)[]).map((system) => {
+    const endpoint = config.endpoints[system];
+    return `${CARRIER_SYSTEMS[system]}: ${endpoint.kind === 'remote' ? endpoint.url.origin : 'built-in simulator'}`;
+  });
+}
+
+async function main(): Promise<void> {
+  const loaded = loadConfig();
+  const generatedToken = loaded.opsToken ? undefined : generateOpsToken();
+  const config: Config = { ...loaded, opsToken: loaded.opsToken ?? generatedToken };
+  const logger = pino({ level: config.logLevel, redact: LOG_REDACT_PATHS });
+
+  const redis = await openRedis(config.redisUrl);
+  redis.on('error', (error) => logger.error({ err: error.message }, 'redis connection error'));
+  const evictionWarning = await checkEvictionPolicy(redis);
+  if (evictionWarning) logger.warn(evictionWarning);
+
+  const db = await openDatabase(config.databaseUrl, config.dataDir);
+  await db.migrate();
+  await seedProductLibrary(db, config.annualRateCeilingPpm);
+
+  const queues = new QueueSet({ connection: redis, logger });
+  const subscribers = new DomainEventSubscribers();
+  const workers = startWorkers({
+    connection: redis, logger,
+    handlers: {
+      [QUEUE_DOMAIN_EVENTS]: subscribers.handler(logger),
+      [QUEUE_CLOSE_OF_BUSINESS]: closeOfBusinessHandler(db, logger),
+    },
+  });
+  await scheduleNightlyCloseOfBusiness(queues);
+  const relay = new OutboxRelay({ db, queues, logger });
+  relay.start(OUTBOX_RELAY_INTERVAL_MS);
+
+  const app = await buildApp({ db, config, queues, logger: { level: config.logLevel, redact: LOG_REDACT_PATHS } });
+  const address = await app.listen({ host: config.host, port: config.port });
+
+  const lines = [
+    `Carrier lending ${config.mode} is running at ${address}`,
+    `  API docs:  ${address}/docs`,
+    `  database:  ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}`}`,
+    ...describeEndpoints(config).map((line) => `  ${line}`),
+    generatedToken ? `  ops token (generated for this run; set OPS_TOKEN to choose one): ${generatedToken}` : '  ops token: OPS_TOKEN',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    await app.close();
+    await relay.stop();
+    await workers.close();
+    await queues.close();
+    await db.close();
+    redis.disconnect();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  // Configuration and reachability problems are one clear line, not a stack trace.
+  if (error instanceof RedisUnavailableError || error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+  } else if (error instanceof DomainError) {
+    process.stderr.write(`startup failed: ${error.code}: ${error.message}\n`);
+  } else {
+    process.stderr.write(`startup failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  }
+  process.exit(1);
+});
