@@ -19,14 +19,19 @@ export function parseCalendarDate(value: unknown, field: string): CalendarDate {
   return value as CalendarDate;
 }
 
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function isLeapYear(year: number): boolean {
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+}
+
 export function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return month === 2 && isLeapYear(year) ? 29 : MONTH_DAYS[month - 1]!;
 }
 
 function parts(date: CalendarDate): [number, number, number] {
-  const match = DATE_PATTERN.exec(date);
-  invariant(match, `not a calendar date: ${date}`);
-  return [Number(match[1]), Number(match[2]), Number(match[3])];
+  invariant(date.length === 10 && date[4] === '-' && date[7] === '-', `not a calendar date: ${date}`);
+  return [Number(date.slice(0, 4)), Number(date.slice(5, 7)), Number(date.slice(8, 10))];
 }
 
 function format(year: number, month: number, day: number): CalendarDate {
