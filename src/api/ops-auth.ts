@@ -4,7 +4,7 @@
  * 256-bit random secrets). `OPS_TOKEN`, when set, is an admin token.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { Database } from '../db/database.js';
 import { sendError } from './errors.js';
 
@@ -51,8 +51,12 @@ export class OpsAuthenticator {
     return user ? { actor: `ops:${user.id}`, role: user.role } : undefined;
   }
 
-  /** preHandler that admits ops users whose role is at least `role`. */
-  require(role: OpsRole): preHandlerAsyncHookHandler {
+  /**
+   * onRequest hook that admits ops users whose role is at least `role`. It runs before the
+   * body is read and validated, so an unauthenticated client gets 401 without the server
+   * reading (up to 64 MiB of) its body or telling it how the body would be judged.
+   */
+  require(role: OpsRole): onRequestAsyncHookHandler {
     return async (request: FastifyRequest, reply: FastifyReply) => {
       const token = bearerToken(request);
       const principal = token ? await this.authenticate(token) : undefined;

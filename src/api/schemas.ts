@@ -17,7 +17,7 @@ export const CalendarDateString = (description: string) =>
 export const RatePercent = (description: string) =>
   Type.Union([Type.String({ pattern: '^\\d{1,3}(\\.\\d{1,4})?$' }), Type.Number({ minimum: 0 })],
     { description: `${description}, percent per year, e.g. "10" or "9.4822"` });
-export const IdParam = Type.Object({ id: Type.String({ pattern: '^[1-9][0-9]{0,15}$', description: 'Numeric id' }) });
+export const IdParam = Type.Object({ id: Type.String({ pattern: '^[1-9][0-9]{0,14}$', description: 'Numeric id' }) });
 export const Reason = Type.String({ minLength: 1, maxLength: 500, description: 'Why, in words, for the audit trail' });
 
 /** Error responses every ops route can give, besides its own. */

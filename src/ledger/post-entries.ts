@@ -62,6 +62,15 @@ FROM ${source} ORDER BY account_code
 ON CONFLICT (code) DO NOTHING`;
 }
 
+/**
+ * Locks the entries' accounts in id order before the balance update. Without it, two
+ * transactions updating shared accounts (custody cash, income) lock them in whatever order
+ * their join plans visit the rows and deadlock (seen with a few concurrent postings).
+ */
+function lockAccountsStatement(source: string): string {
+  return `SELECT id FROM ledger_accounts WHERE code IN (SELECT account_code FROM ${source}) ORDER BY id FOR NO KEY UPDATE`;
+}
+
 function unbalancedStatement(source: string): string {
   return `SELECT entry_key, sum(amount_fen)::bigint AS total, count(*)::int AS line_count FROM ${source}
           GROUP BY entry_key HAVING sum(amount_fen) <> 0 OR count(*) < 2 OR bool_or(amount_fen = 0) LIMIT 5`;
@@ -82,6 +91,7 @@ async function postFromSource(tx: Queryable, source: string, params: readonly un
     throw new DomainError('LEDGER_UNBALANCED', `entry ${first.entry_key} does not balance (sum ${first.total} fen)`, 'lines');
   }
   await tx.query(ensureAccountsStatement(source), params);
+  await tx.query(lockAccountsStatement(source), params);
   const rows = await tx.query<PostingRow>(postingStatement(source), params);
   invariant(rows.length === 0 || rows[0]!.postings_inserted === rows[0]!.postings_expected,
     'a posting did not find its account');
@@ -106,8 +116,9 @@ async function existingEntries(tx: Queryable, keys: string[]): Promise<Map<strin
   return new Map(rows.map((row) => [row.idempotency_key, row]));
 }
 
+// Aliased: PostgreSQL before 16 refuses a subquery in FROM without an alias.
 const ARRAY_SOURCE = `(SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::text[], $6::bigint[])
-  AS t(entry_key, kind, business_ref, business_date, account_code, amount_fen))`;
+  AS t(entry_key, kind, business_ref, business_date, account_code, amount_fen)) AS array_source`;
 
 /** Posts entries built in TypeScript. Call inside the business transaction that causes them. */
 export async function postEntries(tx: Queryable, drafts: readonly JournalEntryDraft[]): Promise<PostedEntry[]> {

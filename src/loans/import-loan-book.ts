@@ -154,7 +154,7 @@ async function upsertBorrowers(tx: Queryable, loans: ImportLoan[]): Promise<Map<
   return new Map(rows.map((r) => [r.id_number, r.id]));
 }
 
-async function insertLoans(tx: Queryable, loans: ImportLoan[], borrowerIds: Map<string, number>): Promise<number[]> {
+async function insertLoans(tx: Queryable, loans: ImportLoan[], borrowerIds: Map<string, number>, actor: string): Promise<number[]> {
   const ids = (await tx.query<{ id: number }>(
     `SELECT nextval(pg_get_serial_sequence('loans', 'id'))::bigint AS id FROM generate_series(1, $1::int)`, [loans.length])).map((r) => r.id);
   await tx.query(
@@ -172,7 +172,7 @@ async function insertLoans(tx: Queryable, loans: ImportLoan[], borrowerIds: Map<
       loans.map((l) => l.product.method), loans.map((l) => l.startDate), loans.map((l) => l.repaymentChannels.join(',')),
       loans.map((l) => l.externalRef)]);
   await tx.query(`INSERT INTO loan_transitions (loan_id, from_status, to_status, actor, reason)
-    SELECT id, NULL, 'active', $2, 'imported from an existing loan book' FROM unnest($1::bigint[]) AS t(id)`, [ids, 'import']);
+    SELECT id, NULL, 'active', $2, 'imported from an existing loan book' FROM unnest($1::bigint[]) AS t(id)`, [ids, actor]);
   return ids;
 }
 
@@ -192,7 +192,7 @@ export async function importLoanBook(db: Database, text: string, actor: string):
     await tx.query(`SELECT pg_advisory_xact_lock(hashtext('loan-book-import'))`);
     const borrowerIds = await upsertBorrowers(tx, loans);
     await checkAgainstBook(tx, loans, borrowerIds);
-    const ids = await insertLoans(tx, loans, borrowerIds);
+    const ids = await insertLoans(tx, loans, borrowerIds, actor);
     await insertInstallments(tx, loans.flatMap((loan, i) => installmentRows(ids[i]!, {
       principalFen: loan.principalFen, annualRatePpm: loan.product.annualRatePpm, termMonths: loan.product.termMonths,
       method: loan.product.method, startDate: loan.startDate,

@@ -16,14 +16,14 @@ const CobSummary = Type.Object({
 export function opsCobRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post('/v1/ops/cob', {
-      preHandler: deps.auth.require('operator'),
+      onRequest: deps.auth.require('operator'),
       schema: { tags: ['ops'], summary: 'Run close of business for a date; a completed date changes nothing',
         body: Type.Object({ businessDate: CalendarDateString('Business date to close') }, { additionalProperties: false }),
         response: { 200: CobSummary, 409: errorRef, ...opsErrors } },
     }, async (request) => closeOfBusiness(deps.db, parseCalendarDate(request.body.businessDate, 'businessDate')));
 
     app.get('/v1/ops/cob/:businessDate', {
-      preHandler: deps.auth.require('viewer'),
+      onRequest: deps.auth.require('viewer'),
       schema: { tags: ['ops'], summary: 'The state of a close-of-business run',
         params: Type.Object({ businessDate: CalendarDateString('Business date') }),
         response: { 200: Type.Object({ businessDate: Type.String(), status: Type.String(), startedAt: Type.String(),

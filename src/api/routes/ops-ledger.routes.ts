@@ -15,7 +15,7 @@ const TrialBalanceResponse = Type.Object({
 export function opsLedgerRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/v1/ops/ledger/trial-balance', {
-      preHandler: deps.auth.require('viewer'),
+      onRequest: deps.auth.require('viewer'),
       schema: { tags: ['ops'], summary: 'Every account balance, derived from postings; the total must be zero',
         response: { 200: TrialBalanceResponse, ...opsErrors } },
     }, async () => trialBalance(deps.db));

@@ -56,13 +56,13 @@ export function opsLoanRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     const actor = (request: { opsPrincipal?: { actor: string } }) => request.opsPrincipal!.actor;
 
     app.post('/v1/ops/loans', {
-      preHandler: deps.auth.require('operator'),
+      onRequest: deps.auth.require('operator'),
       schema: { tags: ['ops'], summary: 'Record a loan application', body: ApplyBody,
         response: { 201: LoanSummary, 404: errorRef, 409: errorRef, 422: errorRef, ...opsErrors } },
     }, async (request, reply) => reply.status(201).send(await applyForLoan(deps.db, request.body, actor(request))));
 
     app.get('/v1/ops/loans/:id', {
-      preHandler: deps.auth.require('viewer'),
+      onRequest: deps.auth.require('viewer'),
       schema: { tags: ['ops'], summary: 'A loan with its schedule, transitions and ledger balances', params: IdParam,
         response: { 200: LoanSummary, 404: errorRef, ...opsErrors } },
     }, async (request) => {
@@ -72,14 +72,14 @@ export function opsLoanRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     });
 
     app.post('/v1/ops/loans/:id/transitions', {
-      preHandler: deps.auth.require('operator'),
+      onRequest: deps.auth.require('operator'),
       schema: { tags: ['ops'], summary: 'Approve, reject, contract or cancel a loan', params: IdParam,
         body: Type.Object({ to: literals(MANUAL_TRANSITIONS), reason: Reason }, { additionalProperties: false }),
         response: { 200: LoanSummary, 404: errorRef, 409: errorRef, ...opsErrors } },
     }, async (request) => transitionLoan(deps.db, loanId(request.params), request.body.to, actor(request), request.body.reason));
 
     app.post('/v1/ops/loans/:id/disbursement', {
-      preHandler: deps.auth.require('operator'),
+      onRequest: deps.auth.require('operator'),
       schema: { tags: ['ops'], summary: 'Pay out a contracted loan', params: IdParam,
         body: Type.Object({
           channel: literals(DISBURSEMENT_CHANNELS), storeCode: Type.Optional(StoreCode),
@@ -92,7 +92,7 @@ export function opsLoanRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     }, actor(request)));
 
     app.post('/v1/ops/loans/:id/repayments', {
-      preHandler: deps.auth.require('operator'),
+      onRequest: deps.auth.require('operator'),
       schema: { tags: ['ops'], summary: 'Post a repayment received on any channel', params: IdParam, body: RepaymentBody,
         response: { 200: RepaymentResponse, 404: errorRef, 409: errorRef, ...opsErrors } },
     }, async (request) => postRepayment(deps.db, loanId(request.params), {
@@ -100,7 +100,7 @@ export function opsLoanRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     }));
 
     app.post('/v1/ops/loans/:id/write-off', {
-      preHandler: deps.auth.require('admin'),
+      onRequest: deps.auth.require('admin'),
       schema: { tags: ['ops'], summary: 'Write off an overdue loan', params: IdParam,
         body: Type.Object({ businessDate: CalendarDateString('Business date of the write-off'), reason: Reason }, { additionalProperties: false }),
         response: { 200: LoanSummary, 404: errorRef, 409: errorRef, ...opsErrors } },
@@ -108,7 +108,7 @@ export function opsLoanRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       parseCalendarDate(request.body.businessDate, 'businessDate'), actor(request), request.body.reason));
 
     app.post('/v1/ops/loans/import', {
-      preHandler: deps.auth.require('admin'),
+      onRequest: deps.auth.require('admin'),
       bodyLimit: IMPORT_BODY_BYTES_MAX,
       schema: { tags: ['ops'], summary: 'Import an existing loan book (JSON lines), all or nothing',
         description: 'One JSON object per line: borrowerName, idNumber, mobile, productCode, principalFen, startDate, repaymentChannels, optional externalRef. Send as application/x-ndjson.',

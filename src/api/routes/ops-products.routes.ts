@@ -38,12 +38,12 @@ export function opsProductRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
   const ceiling = deps.config.annualRateCeilingPpm;
   return async (app) => {
     app.get('/v1/ops/products', {
-      preHandler: deps.auth.require('viewer'),
+      onRequest: deps.auth.require('viewer'),
       schema: { tags: ['ops'], summary: 'Every product version, active and retired', response: { 200: Type.Object({ products: Type.Array(ProductView) }), ...opsErrors } },
     }, async () => ({ products: (await listProducts(deps.db, false)).map(productView) }));
 
     app.post('/v1/ops/products', {
-      preHandler: deps.auth.require('operator'),
+      onRequest: deps.auth.require('operator'),
       schema: { tags: ['ops'], summary: 'Add a product to the library', body: ProductBody, response: { 201: ProductView, 409: errorRef, ...opsErrors } },
     }, async (request, reply) => {
       const product = await createProduct(deps.db, definitionFrom(request.body), ceiling);
@@ -51,7 +51,7 @@ export function opsProductRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     });
 
     app.put('/v1/ops/products/:code', {
-      preHandler: deps.auth.require('operator'),
+      onRequest: deps.auth.require('operator'),
       schema: {
         tags: ['ops'], summary: 'Change a product; a version in use is retired and a new version created',
         params: CodeParam, body: ProductChangeBody,
@@ -63,7 +63,7 @@ export function opsProductRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     });
 
     app.post('/v1/ops/products/:code/retire', {
-      preHandler: deps.auth.require('operator'),
+      onRequest: deps.auth.require('operator'),
       schema: { tags: ['ops'], summary: 'Stop offering a product; existing loans keep it', params: CodeParam,
         response: { 200: ProductView, 404: errorRef, 409: errorRef, ...opsErrors } },
     }, async (request) => productView(await retireProduct(deps.db, request.params.code)));

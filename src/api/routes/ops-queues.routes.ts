@@ -12,7 +12,7 @@ const DeadLetter = Type.Object({
 export function opsQueueRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/v1/ops/dead-letters', {
-      preHandler: deps.auth.require('viewer'),
+      onRequest: deps.auth.require('viewer'),
       schema: { tags: ['ops'], summary: 'Jobs that exhausted their retries, newest first',
         querystring: Type.Object({ limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$' })) }, { additionalProperties: false }),
         response: { 200: Type.Object({ deadLetters: Type.Array(DeadLetter) }), ...opsErrors } },
@@ -22,7 +22,7 @@ export function opsQueueRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     });
 
     app.post('/v1/ops/dead-letters/:id/replay', {
-      preHandler: deps.auth.require('operator'),
+      onRequest: deps.auth.require('operator'),
       schema: { tags: ['ops'], summary: 'Put a dead letter back on its queue',
         params: Type.Object({ id: Type.String({ maxLength: 200 }) }),
         response: { 200: DeadLetter, 404: errorRef, ...opsErrors } },

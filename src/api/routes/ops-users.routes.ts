@@ -6,7 +6,7 @@ import { opsErrors } from '../schemas.js';
 export function opsUserRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post('/v1/ops/users', {
-      preHandler: deps.auth.require('admin'),
+      onRequest: deps.auth.require('admin'),
       schema: { tags: ['ops'], summary: 'Create an ops user; the token is shown once',
         body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }), role: Type.Union(OPS_ROLES.map((r) => Type.Literal(r))) },
           { additionalProperties: false }),
