@@ -117,6 +117,7 @@ export async function closeOfBusiness(db: Database, businessDate: string): Promi
   const date = parseCalendarDate(businessDate, 'businessDate');
   return db.transaction(async (tx) => {
     // One close of business at a time: a second caller waits, then sees the completed run.
+    // Repayments and write-offs hold the shared side (holdOffCloseOfBusiness), so none commits mid-run.
     await tx.query(`SELECT pg_advisory_xact_lock(hashtext('close-of-business'))`);
     const done = await completedRun(tx, date);
     if (done) return done;

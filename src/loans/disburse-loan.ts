@@ -22,6 +22,10 @@ export async function disburseLoan(db: Database, loanId: number, request: Disbur
   }
   return db.transaction(async (tx) => {
     const loan = await lockLoan(tx, loanId);
+    // overdue -> active is a legal move (a cure), but only a contracted loan is paid out.
+    if (loan.status !== 'contracted') {
+      throw new DomainError('LOAN_ILLEGAL_TRANSITION', `loan ${loanId} is ${loan.status}; only a contracted loan can be disbursed`, 'status');
+    }
     const active = await recordTransition(tx, loan, 'active', actor, `disbursed by ${request.channel}, reference ${request.reference}`);
     const terms = {
       principalFen: loan.principalFen, annualRatePpm: loan.annualRatePpm, termMonths: loan.termMonths,

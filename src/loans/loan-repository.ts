@@ -53,6 +53,17 @@ export async function findLoan(q: Queryable, loanId: number): Promise<LoanRecord
   return row;
 }
 
+/**
+ * Waits for a running close of business and keeps the next one out until this transaction
+ * ends (the shared side of the advisory lock close of business takes exclusively). Close of
+ * business computes accrual and penalty from what it reads at the start, so a repayment or
+ * write-off committed while it runs would otherwise leave penalty on a paid installment or
+ * receivables on a written-off loan. Take it first, before any row lock.
+ */
+export async function holdOffCloseOfBusiness(tx: Queryable): Promise<void> {
+  await tx.query(`SELECT pg_advisory_xact_lock_shared(hashtext('close-of-business'))`);
+}
+
 /** Locks the loan row for the rest of the transaction: loan events are serialised per loan. */
 export async function lockLoan(tx: Queryable, loanId: number): Promise<LoanRecord> {
   const [row] = await tx.query<LoanRecord>(`${LOAN_SELECT} WHERE id = $1 FOR UPDATE`, [loanId]);

@@ -6,7 +6,7 @@ import { delinquencyBucket } from '../core/loan-state.js';
 import type { Database, Queryable } from '../db/database.js';
 import { postEntry } from '../ledger/post-entries.js';
 import { publishLoanEvent } from './loan-events.js';
-import { isSettled, loadInstallments, lockLoan, outstanding, recordTransition, type InstallmentRecord, type LoanRecord } from './loan-repository.js';
+import { holdOffCloseOfBusiness, isSettled, loadInstallments, lockLoan, outstanding, recordTransition, type InstallmentRecord, type LoanRecord } from './loan-repository.js';
 
 export interface RepaymentRequest {
   amountFen: number;
@@ -89,7 +89,11 @@ export async function postRepayment(db: Database, loanId: number, request: Repay
     throw new DomainError('STORE_REQUIRED', 'storeCode is required for a cash repayment at a store', 'storeCode');
   }
   return db.transaction(async (tx) => {
+    await holdOffCloseOfBusiness(tx);
     const loan = await lockLoan(tx, loanId);
+    // Serialises one channel reference across loans, so a reference reused on another loan
+    // is reported as such rather than as a unique-key violation.
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('repayment:' || $1 || ':' || $2))`, [request.channel, request.externalRef]);
     const earlier = await findPosted(tx, request, loanId);
     if (earlier) return earlier;
     if (loan.status !== 'active' && loan.status !== 'overdue') {

@@ -5,7 +5,7 @@ import { writeOffEntry } from '../core/loan-accounting.js';
 import type { Database, Queryable } from '../db/database.js';
 import { postEntry } from '../ledger/post-entries.js';
 import { publishLoanEvent } from './loan-events.js';
-import { lockLoan, recordTransition, type LoanRecord } from './loan-repository.js';
+import { holdOffCloseOfBusiness, lockLoan, recordTransition, type LoanRecord } from './loan-repository.js';
 
 async function loanReceivables(tx: Queryable, loanId: number): Promise<Record<string, number>> {
   const purposes = ['loan_principal', 'interest_receivable', 'penalty_receivable', 'fee_receivable'] as const;
@@ -21,6 +21,7 @@ export async function writeOffLoan(
 ): Promise<LoanRecord> {
   if (reason.trim().length === 0) throw new DomainError('REASON_REQUIRED', 'reason must say why the loan is written off', 'reason');
   return db.transaction(async (tx) => {
+    await holdOffCloseOfBusiness(tx);
     const loan = await lockLoan(tx, loanId);
     const writtenOff = await recordTransition(tx, loan, 'written_off', actor, reason);
     const r = await loanReceivables(tx, loanId);
