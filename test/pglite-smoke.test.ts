@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPglite, type Database } from '../src/db/database.js';
 import { closeOfBusiness } from '../src/jobs/close-of-business.js';
@@ -36,5 +37,11 @@ describe('embedded PGlite', () => {
     expect(balance.totalFen).toBe(0);
     expect(balance.mismatchedAccounts).toEqual([]);
     await expect(db.query('DELETE FROM postings')).rejects.toThrow(/immutable/);
+  });
+
+  it('copies a stream into a table', async () => {
+    await db.query('CREATE TABLE copy_probe (a bigint, b text)');
+    expect(await db.copyFrom('COPY copy_probe (a, b) FROM STDIN WITH (FORMAT csv)', Readable.from(['1,x\n2,y\n']))).toBe(2);
+    expect(await db.query('SELECT count(*)::int AS n FROM copy_probe')).toEqual([{ n: 2 }]);
   });
 });

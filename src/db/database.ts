@@ -4,6 +4,9 @@
  * with positional parameters; set-based statements pass arrays for `unnest`.
  */
 import { mkdirSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { from as copyStreamFrom } from 'pg-copy-streams';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
@@ -21,6 +24,12 @@ const TRANSACTION_RETRIES_MAX = 5;
 
 export interface Queryable {
   query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<Row[]>;
+  /**
+   * Streams `source` into `COPY … FROM STDIN` (`statement` must contain `FROM STDIN`).
+   * PostgreSQL streams it; embedded PGlite buffers it first, which suits the sandbox's
+   * file sizes. Returns the number of rows copied.
+   */
+  copyFrom(statement: string, source: Readable): Promise<number>;
 }
 
 export interface Database extends Queryable {
@@ -60,6 +69,21 @@ async function withRetries<T>(attempt: () => Promise<T>): Promise<T> {
   }
 }
 
+const COPY_FROM_STDIN = /\bFROM\s+STDIN\b/i;
+
+async function copyWithClient(client: pg.PoolClient, statement: string, source: Readable): Promise<number> {
+  invariant(COPY_FROM_STDIN.test(statement), 'copyFrom needs a COPY … FROM STDIN statement');
+  const sink = client.query(copyStreamFrom(statement));
+  await pipeline(source, sink);
+  return sink.rowCount ?? 0;
+}
+
+async function readAll(source: Readable): Promise<Blob> {
+  const chunks: Uint8Array<ArrayBuffer>[] = [];
+  for await (const chunk of source) chunks.push(new Uint8Array(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer)));
+  return new Blob(chunks);
+}
+
 export function openPostgres(connectionString: string): Database {
   const pool = new pg.Pool({
     connectionString,
@@ -75,6 +99,14 @@ export function openPostgres(connectionString: string): Database {
   return {
     kind: 'postgres',
     query,
+    copyFrom: async (statement, source) => {
+      const client = await pool.connect();
+      try {
+        return await copyWithClient(client, statement, source);
+      } finally {
+        client.release();
+      }
+    },
     transaction: (fn) => withRetries(async () => {
       const client = await pool.connect();
       try {
@@ -82,6 +114,7 @@ export function openPostgres(connectionString: string): Database {
         const result = await fn({
           query: async <Row>(text: string, params?: readonly unknown[]) =>
             (await client.query(text, params as unknown[] | undefined)).rows as Row[],
+          copyFrom: (statement, source) => copyWithClient(client, statement, source),
         });
         await client.query('COMMIT');
         return result;
@@ -104,12 +137,19 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
   });
   const query: Queryable['query'] = async <Row>(text: string, params?: readonly unknown[]) =>
     (await client.query<Row>(text, params as unknown[] | undefined)).rows;
+  const copyVia = (target: Pick<PGlite, 'query'>) => async (statement: string, source: Readable) => {
+    invariant(COPY_FROM_STDIN.test(statement), 'copyFrom needs a COPY … FROM STDIN statement');
+    const result = await target.query(statement.replace(COPY_FROM_STDIN, `FROM '/dev/blob'`), [], { blob: await readAll(source) });
+    return result.affectedRows ?? 0;
+  };
   return {
     kind: 'pglite',
     query,
+    copyFrom: copyVia(client),
     transaction: (fn) => withRetries(() => client.transaction((tx) => fn({
       query: async <Row>(text: string, params?: readonly unknown[]) =>
         (await tx.query<Row>(text, params as unknown[] | undefined)).rows,
+      copyFrom: copyVia(tx),
     }))),
     migrate: async () => { await migratePglite(drizzlePglite(client), { migrationsFolder: MIGRATIONS_DIR }); },
     close: () => client.close(),
