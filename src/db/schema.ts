@@ -175,3 +175,139 @@ export const opsUsers = pgTable('ops_users', {
   uniqueIndex('ops_users_token_uq').on(t.tokenSha256),
   check('ops_users_role_ck', sql`${t.role} IN ('viewer', 'operator', 'admin')`),
 ]);
+
+// ---- Billing: phone-credit deductions (real time over SOAP, batch over SFTP) ----
+
+/** A signed 委托划扣协议书: the loan may be repaid from this subscriber's phone account. */
+export const deductionMandates = pgTable('deduction_mandates', {
+  loanId: bigint('loan_id', { mode: 'number' }).primaryKey().references(() => loans.id),
+  msisdn: text('msisdn').notNull(),
+  plan: text('plan').notNull(),
+  status: text('status').notNull().default('active'),
+  signedAt: timestamp('signed_at', { withTimezone: true }).notNull().defaultNow(),
+}, (t) => [
+  index('deduction_mandates_msisdn_idx').on(t.msisdn),
+  check('deduction_mandates_plan_ck', sql`${t.plan} IN ('prepaid', 'postpaid')`),
+  check('deduction_mandates_status_ck', sql`${t.status} IN ('active', 'revoked')`),
+]);
+
+export const deductionRuns = pgTable('deduction_runs', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  businessDate: date('business_date', { mode: 'string' }).notNull(),
+  createdBy: text('created_by').notNull(),
+  createdAt: createdAt(),
+}, (t) => [uniqueIndex('deduction_runs_date_uq').on(t.businessDate)]);
+
+/**
+ * One charge attempt for one installment. `reference_code` is the Parlay X referenceCode
+ * sent to the carrier: a retry of the same attempt reuses it, so the carrier de-duplicates.
+ */
+export const deductionAttempts = pgTable('deduction_attempts', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  runId: bigint('run_id', { mode: 'number' }).references(() => deductionRuns.id),
+  loanId: bigint('loan_id', { mode: 'number' }).notNull().references(() => loans.id),
+  installmentNumber: integer('installment_number').notNull(),
+  attemptNo: integer('attempt_no').notNull(),
+  trigger: text('trigger').notNull(),
+  referenceCode: text('reference_code').notNull(),
+  msisdn: text('msisdn').notNull(),
+  plan: text('plan').notNull(),
+  dueFen: fen('due_fen').notNull(),
+  requestedFen: fen('requested_fen'),
+  chargedFen: fen('charged_fen').notNull().default(0),
+  status: text('status').notNull(),
+  outcomeCode: text('outcome_code'),
+  outcomeDetail: text('outcome_detail'),
+  repaymentId: bigint('repayment_id', { mode: 'number' }),
+  createdAt: createdAt(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+}, (t) => [
+  uniqueIndex('deduction_attempts_reference_uq').on(t.referenceCode),
+  uniqueIndex('deduction_attempts_installment_uq').on(t.loanId, t.installmentNumber, t.attemptNo),
+  index('deduction_attempts_run_idx').on(t.runId),
+  index('deduction_attempts_waiting_idx').on(t.msisdn).where(sql`${t.status} = 'insufficient'`),
+]);
+
+export const carrierRecharges = pgTable('carrier_recharges', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  eventId: text('event_id').notNull(),
+  msisdn: text('msisdn').notNull(),
+  amountFen: fen('amount_fen').notNull(),
+  rechargedAt: timestamp('recharged_at', { withTimezone: true }).notNull(),
+  source: text('source').notNull(),
+  createdAt: createdAt(),
+}, (t) => [uniqueIndex('carrier_recharges_event_uq').on(t.eventId)]);
+
+export const billingRefunds = pgTable('billing_refunds', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  referenceCode: text('reference_code').notNull(),
+  originalReferenceCode: text('original_reference_code').notNull(),
+  loanId: bigint('loan_id', { mode: 'number' }).notNull().references(() => loans.id),
+  msisdn: text('msisdn').notNull(),
+  amountFen: fen('amount_fen').notNull(),
+  reason: text('reason').notNull(),
+  status: text('status').notNull(),
+  outcomeCode: text('outcome_code'),
+  requestedBy: text('requested_by').notNull(),
+  createdAt: createdAt(),
+}, (t) => [uniqueIndex('billing_refunds_reference_uq').on(t.referenceCode)]);
+
+/** Every batch file sent or received; (kind, file_id) and the checksum keep a file from being applied twice. */
+export const billingFiles = pgTable('billing_files', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  kind: text('kind').notNull(),
+  fileId: text('file_id').notNull(),
+  fileName: text('file_name').notNull(),
+  sha256: text('sha256').notNull(),
+  businessDate: date('business_date', { mode: 'string' }),
+  recordCount: integer('record_count'),
+  amountTotalFen: fen('amount_total_fen'),
+  status: text('status').notNull(),
+  reason: text('reason'),
+  createdAt: createdAt(),
+  appliedAt: timestamp('applied_at', { withTimezone: true }),
+}, (t) => [
+  uniqueIndex('billing_files_kind_file_uq').on(t.kind, t.fileId),
+  index('billing_files_sha_idx').on(t.sha256),
+  check('billing_files_kind_ck', sql`${t.kind} IN ('deduction_request', 'deduction_response', 'settlement', 'recharge')`),
+  check('billing_files_status_ck', sql`${t.status} IN ('uploaded', 'applied', 'quarantined')`),
+]);
+
+export const billingResponseLines = pgTable('billing_response_lines', {
+  fileId: bigint('file_id', { mode: 'number' }).notNull().references(() => billingFiles.id),
+  lineNo: integer('line_no').notNull(),
+  referenceCode: text('reference_code').notNull(),
+  msisdn: text('msisdn').notNull(),
+  requestedFen: fen('requested_fen').notNull(),
+  chargedFen: fen('charged_fen').notNull(),
+  resultCode: text('result_code').notNull(),
+}, (t) => [primaryKey({ columns: [t.fileId, t.lineNo] }), index('billing_response_lines_ref_idx').on(t.referenceCode)]);
+
+export const billingSettlementLines = pgTable('billing_settlement_lines', {
+  fileId: bigint('file_id', { mode: 'number' }).notNull().references(() => billingFiles.id),
+  lineNo: integer('line_no').notNull(),
+  referenceCode: text('reference_code').notNull(),
+  msisdn: text('msisdn').notNull(),
+  amountFen: fen('amount_fen').notNull(),
+}, (t) => [primaryKey({ columns: [t.fileId, t.lineNo] }), index('billing_settlement_lines_ref_idx').on(t.referenceCode)]);
+
+/** Differences found by reconciliation, listed for ops until resolved with a reason. */
+export const reconciliationBreaks = pgTable('reconciliation_breaks', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  source: text('source').notNull(),
+  businessDate: date('business_date', { mode: 'string' }).notNull(),
+  kind: text('kind').notNull(),
+  referenceCode: text('reference_code').notNull(),
+  expectedFen: fen('expected_fen'),
+  actualFen: fen('actual_fen'),
+  detail: text('detail').notNull(),
+  status: text('status').notNull().default('open'),
+  resolution: text('resolution'),
+  resolvedBy: text('resolved_by'),
+  resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+  createdAt: createdAt(),
+}, (t) => [
+  uniqueIndex('reconciliation_breaks_uq').on(t.source, t.kind, t.referenceCode),
+  index('reconciliation_breaks_date_idx').on(t.source, t.businessDate),
+  check('reconciliation_breaks_status_ck', sql`${t.status} IN ('open', 'resolved')`),
+]);
