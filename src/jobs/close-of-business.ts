@@ -81,7 +81,9 @@ async function chargePenalty(tx: Queryable, date: CalendarDate): Promise<{ loans
         * ($1::date - greatest(i.due_date, coalesce(i.penalty_through_date, i.due_date))) / 360000000)::bigint AS delta
     FROM installments i JOIN loans l ON l.id = i.loan_id
     WHERE l.status = 'overdue' AND i.status = 'overdue' AND i.due_date < $1::date
-      AND (i.penalty_through_date IS NULL OR i.penalty_through_date < $1::date)`, [date]);
+      AND (i.penalty_through_date IS NULL OR i.penalty_through_date < $1::date)
+      -- Principal owed never grows, so an installment owing no principal never accrues penalty.
+      AND i.principal_fen > i.principal_paid_fen`, [date]);
   await tx.query(`UPDATE installments i SET penalty_fen = i.penalty_fen + p.delta, penalty_through_date = $1::date
     FROM cob_penalty p WHERE i.loan_id = p.loan_id AND i.number = p.number`, [date]);
   await stagePerLoan(tx, date, 'cob_penalty', 'penalty_interest', 'penalty_receivable', PENALTY_INCOME);

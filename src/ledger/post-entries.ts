@@ -84,11 +84,17 @@ interface PostingRow {
   postings_expected: number;
 }
 
-async function postFromSource(tx: Queryable, source: string, params: readonly unknown[]): Promise<PostedEntry[]> {
-  const unbalanced = await tx.query<{ entry_key: string; total: number }>(unbalancedStatement(source), params);
-  if (unbalanced.length > 0) {
-    const first = unbalanced[0]!;
-    throw new DomainError('LEDGER_UNBALANCED', `entry ${first.entry_key} does not balance (sum ${first.total} fen)`, 'lines');
+/**
+ * `checkBalanceInSql`: entries staged by SQL are checked there; entries built in TypeScript
+ * were already checked by assertBalanced and skip the extra round trip.
+ */
+async function postFromSource(tx: Queryable, source: string, params: readonly unknown[], checkBalanceInSql: boolean): Promise<PostedEntry[]> {
+  if (checkBalanceInSql) {
+    const unbalanced = await tx.query<{ entry_key: string; total: number }>(unbalancedStatement(source), params);
+    if (unbalanced.length > 0) {
+      const first = unbalanced[0]!;
+      throw new DomainError('LEDGER_UNBALANCED', `entry ${first.entry_key} does not balance (sum ${first.total} fen)`, 'lines');
+    }
   }
   await tx.query(ensureAccountsStatement(source), params);
   await tx.query(lockAccountsStatement(source), params);
@@ -138,7 +144,7 @@ export async function postEntries(tx: Queryable, drafts: readonly JournalEntryDr
       columns[5].push(line.amountFen);
     }
   }
-  return postFromSource(tx, ARRAY_SOURCE, columns);
+  return postFromSource(tx, ARRAY_SOURCE, columns, false);
 }
 
 export async function postEntry(tx: Queryable, draft: JournalEntryDraft): Promise<PostedEntry> {
@@ -153,7 +159,7 @@ export async function postEntry(tx: Queryable, draft: JournalEntryDraft): Promis
  */
 export async function postStagedEntries(tx: Queryable, table: string): Promise<{ posted: number; duplicates: number }> {
   invariant(/^[a-z_][a-z0-9_]*$/.test(table), `staging table name ${table} is not a plain identifier`);
-  const results = await postFromSource(tx, table, []);
+  const results = await postFromSource(tx, table, [], true);
   const duplicates = results.filter((r) => r.duplicate).length;
   return { posted: results.length - duplicates, duplicates };
 }
