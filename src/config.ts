@@ -30,6 +30,20 @@ export interface Config {
   annualRateCeilingPpm: RatePpm;
   logLevel: string;
   endpoints: Record<CarrierSystem, Endpoint>;
+  billing: BillingConfig;
+}
+
+export interface BillingConfig {
+  /** Charge this many days before each due date as well as on it. */
+  deductionDaysBefore: number;
+  /** Prepaid credit always left on the phone so it stays usable for emergencies. */
+  prepaidReserveFen: number;
+  /** Charge what the credit allows when it is less than what is due. */
+  partialChargesAllowed: boolean;
+  /** Attempts per installment (first, after recharges, scheduled retries) before collections take over. */
+  attemptsPerInstallmentMax: number;
+  /** Shared secret that signs the carrier's recharge notifications; generated in the sandbox when unset. */
+  webhookSecret: string | undefined;
 }
 
 type Env = Record<string, string | undefined>;
@@ -53,6 +67,33 @@ function readUrl(env: Env, variable: string, protocols: readonly string[]): URL 
     throw new ConfigError(variable, `must use ${protocols.join(' or ')}, not ${url.protocol}`);
   }
   return url;
+}
+
+function readInteger(env: Env, variable: string, fallback: number, min: number, max: number): number {
+  const raw = env[variable];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < min || value > max) throw new ConfigError(variable, `must be a whole number from ${min} to ${max}, got "${raw}"`);
+  return value;
+}
+
+function readBoolean(env: Env, variable: string, fallback: boolean): boolean {
+  const raw = env[variable];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw !== 'true' && raw !== 'false') throw new ConfigError(variable, `must be "true" or "false", got "${raw}"`);
+  return raw === 'true';
+}
+
+function readBillingConfig(env: Env, mode: Config['mode']): BillingConfig {
+  const webhookSecret = env.BILLING_WEBHOOK_SECRET || undefined;
+  if (!webhookSecret && mode === 'production') throw new ConfigError('BILLING_WEBHOOK_SECRET', 'must be set in production mode');
+  return {
+    deductionDaysBefore: readInteger(env, 'BILLING_DEDUCTION_DAYS_BEFORE', 0, 0, 10),
+    prepaidReserveFen: readInteger(env, 'BILLING_PREPAID_RESERVE_FEN', 500, 0, 100_000),
+    partialChargesAllowed: readBoolean(env, 'BILLING_PARTIAL_CHARGES', true),
+    attemptsPerInstallmentMax: readInteger(env, 'BILLING_ATTEMPTS_PER_INSTALLMENT_MAX', 5, 1, 30),
+    webhookSecret,
+  };
 }
 
 function readPort(env: Env): number {
@@ -100,5 +141,6 @@ export function loadConfig(env: Env = process.env): Config {
     annualRateCeilingPpm: annualRateCeilingPpm(lprPpm),
     logLevel: env.LOG_LEVEL ?? 'info',
     endpoints,
+    billing: readBillingConfig(env, modeRaw),
   };
 }

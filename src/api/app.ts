@@ -11,6 +11,8 @@ import type { Database } from '../db/database.js';
 import type { QueueSet } from '../queue/queues.js';
 import { errorHandler, sendError } from './errors.js';
 import { OpsAuthenticator } from './ops-auth.js';
+import { carrierBillingRoutes } from './routes/carrier-billing.routes.js';
+import { opsBillingRoutes } from './routes/ops-billing.routes.js';
 import { opsCobRoutes } from './routes/ops-cob.routes.js';
 import { opsLedgerRoutes } from './routes/ops-ledger.routes.js';
 import { opsLoanRoutes } from './routes/ops-loans.routes.js';
@@ -19,6 +21,13 @@ import { opsQueueRoutes } from './routes/ops-queues.routes.js';
 import { opsUserRoutes } from './routes/ops-users.routes.js';
 import { publicRoutes } from './routes/public.routes.js';
 import { ErrorResponse } from './schemas.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The JSON body as received, for signature checks over exact bytes. */
+    rawBody?: string;
+  }
+}
 
 export const BODY_BYTES_MAX = 1024 * 1024;
 const REQUEST_TIMEOUT_MS = 120_000;
@@ -66,9 +75,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     try {
       const text = body as string;
+      request.rawBody = text;
       if (text.length === 0) return done(Object.assign(new Error('empty JSON body'), { statusCode: 400, code: 'FST_ERR_CTP_EMPTY_JSON_BODY' }));
       rejectDeepJson(text);
       done(null, JSON.parse(text));
@@ -107,6 +117,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(opsCobRoutes(deps));
   await app.register(opsQueueRoutes(deps));
   await app.register(opsUserRoutes(deps));
+  await app.register(opsBillingRoutes(deps));
+  await app.register(carrierBillingRoutes(deps));
   await app.ready();
   return app;
 }

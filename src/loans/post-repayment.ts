@@ -1,12 +1,12 @@
-import { allocateRepayment, type Allocation } from '../core/allocation.js';
-import { daysBetween, type CalendarDate } from '../core/calendar-date.js';
+import type { Allocation } from '../core/allocation.js';
+import type { CalendarDate } from '../core/calendar-date.js';
 import { DomainError, invariant } from '../core/domain-error.js';
 import { channelAccount, repaymentEntry, type RepaymentChannel } from '../core/loan-accounting.js';
-import { delinquencyBucket } from '../core/loan-state.js';
 import type { Database, Queryable } from '../db/database.js';
 import { postEntry } from '../ledger/post-entries.js';
 import { publishLoanEvent } from './loan-events.js';
-import { holdOffCloseOfBusiness, isSettled, loadInstallments, lockLoan, outstanding, recordTransition, type InstallmentRecord, type LoanRecord } from './loan-repository.js';
+import { holdOffCloseOfBusiness, isSettled, loadInstallments, lockLoan, recordTransition, type LoanRecord } from './loan-repository.js';
+import { planRepayment, type InstallmentPayment, type RepaymentPlan } from './repayment-plan.js';
 
 export interface RepaymentRequest {
   amountFen: number;
@@ -27,18 +27,6 @@ export interface RepaymentResult {
   duplicate: boolean;
 }
 
-interface InstallmentPayment { number: number; principal: number; interest: number; fee: number; penalty: number; unaccruedInterest: number }
-
-/** Splits the allocation per installment and finds the interest paid ahead of close-of-business accrual. */
-function paymentsByInstallment(installments: readonly InstallmentRecord[], allocation: Allocation): InstallmentPayment[] {
-  return installments.map((i) => {
-    const paid = { principal: 0, interest: 0, fee: 0, penalty: 0 };
-    for (const line of allocation.lines) if (line.installment === i.number) paid[line.component] += line.amountFen;
-    const accruedUnpaid = Math.max(0, i.interestAccruedFen - i.interestPaidFen);
-    return { number: i.number, ...paid, unaccruedInterest: Math.max(0, paid.interest - accruedUnpaid) };
-  }).filter((p) => p.principal + p.interest + p.fee + p.penalty > 0);
-}
-
 async function applyToInstallments(tx: Queryable, loanId: number, payments: readonly InstallmentPayment[]): Promise<void> {
   for (const p of payments) {
     await tx.query(
@@ -53,19 +41,14 @@ async function applyToInstallments(tx: Queryable, loanId: number, payments: read
        AND interest_paid_fen = interest_fen AND fee_paid_fen = fee_fen AND penalty_paid_fen = penalty_fen`, [loanId]);
 }
 
-/** After money arrives: settle the loan, cure it, and recompute days past due. */
-async function refreshLoanStatus(tx: Queryable, loan: LoanRecord, businessDate: CalendarDate, reference: string): Promise<LoanRecord> {
-  const installments = await loadInstallments(tx, loan.id);
-  const open = installments.filter((i) => !isSettled(i));
-  if (open.length === 0) {
-    await tx.query(`UPDATE loans SET days_past_due = 0, bucket = 'current' WHERE id = $1`, [loan.id]);
+/** After money arrives: settle the loan, cure it, and store days past due. */
+async function applyLoanOutcome(tx: Queryable, loan: LoanRecord, outcome: RepaymentPlan['outcome'], reference: string): Promise<LoanRecord> {
+  await tx.query(`UPDATE loans SET days_past_due = $2, bucket = $3 WHERE id = $1`, [loan.id, outcome.daysPastDue, outcome.bucket]);
+  if (outcome.settled) {
     await publishLoanEvent(tx, 'loan.settled', { loanId: loan.id });
     return recordTransition(tx, loan, 'settled', 'repayment', `fully repaid, last reference ${reference}`);
   }
-  const oldestOverdue = open.find((i) => i.dueDate < businessDate);
-  const daysPastDue = oldestOverdue ? daysBetween(oldestOverdue.dueDate, businessDate) : 0;
-  await tx.query(`UPDATE loans SET days_past_due = $2, bucket = $3 WHERE id = $1`, [loan.id, daysPastDue, delinquencyBucket(daysPastDue)]);
-  if (loan.status === 'overdue' && !oldestOverdue) {
+  if (loan.status === 'overdue' && !outcome.hasOverdue) {
     return recordTransition(tx, loan, 'active', 'repayment', `overdue installments repaid, reference ${reference}`);
   }
   return loan;
@@ -85,39 +68,54 @@ async function findPosted(q: Queryable, request: RepaymentRequest, loanId: numbe
 
 /** Posts a repayment from any channel, allocated in the house order; a repeated reference posts nothing. */
 export async function postRepayment(db: Database, loanId: number, request: RepaymentRequest): Promise<RepaymentResult> {
+  return db.transaction((tx) => postRepaymentInTransaction(tx, loanId, request));
+}
+
+function isRepayable(status: string): boolean {
+  return status === 'active' || status === 'overdue';
+}
+
+/**
+ * The repayment inside the caller's transaction, so a channel can record its own state
+ * (a deduction attempt, a POS receipt) atomically with it. With `holdWhenClosed`, money
+ * that already left the borrower (a completed phone-credit charge) for a loan that has
+ * meanwhile been settled or written off is kept as borrower credit instead of refused.
+ */
+export async function postRepaymentInTransaction(
+  tx: Queryable, loanId: number, request: RepaymentRequest, options: { holdWhenClosed?: boolean } = {},
+): Promise<RepaymentResult> {
   if (request.channel === 'store_cash' && !request.storeCode) {
     throw new DomainError('STORE_REQUIRED', 'storeCode is required for a cash repayment at a store', 'storeCode');
   }
-  return db.transaction(async (tx) => {
-    await holdOffCloseOfBusiness(tx);
-    const loan = await lockLoan(tx, loanId);
-    // Serialises one channel reference across loans, so a reference reused on another loan
-    // is reported as such rather than as a unique-key violation.
-    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('repayment:' || $1 || ':' || $2))`, [request.channel, request.externalRef]);
-    const earlier = await findPosted(tx, request, loanId);
-    if (earlier) return earlier;
-    if (loan.status !== 'active' && loan.status !== 'overdue') {
-      throw new DomainError('LOAN_NOT_REPAYABLE', `loan ${loanId} is ${loan.status} and takes no repayments`, 'loanId');
-    }
-    const installments = (await loadInstallments(tx, loanId)).filter((i) => !isSettled(i));
-    invariant(installments.length > 0, `loan ${loanId} is ${loan.status} but owes nothing`);
-    const allocation = allocateRepayment(installments.map(outstanding), request.amountFen, request.businessDate);
-    const payments = paymentsByInstallment(installments, allocation);
-    const entry = await postEntry(tx, repaymentEntry({
-      loanId, repaymentKey: `${request.channel}:${request.externalRef}`, amountFen: request.amountFen, allocation,
-      unaccruedInterestPaidFen: payments.reduce((sum, p) => sum + p.unaccruedInterest, 0),
-      source: channelAccount(request.channel, request.storeCode), businessDate: request.businessDate, reference: request.externalRef,
-    }));
-    invariant(!entry.duplicate, `repayment ${request.externalRef} was posted to the ledger without a repayment record`);
-    await applyToInstallments(tx, loanId, payments);
-    const [repayment] = await tx.query<{ id: number }>(
-      `INSERT INTO repayments (loan_id, channel, amount_fen, external_ref, business_date, allocation, journal_entry_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-      [loanId, request.channel, request.amountFen, request.externalRef, request.businessDate, JSON.stringify(allocation), entry.entryId]);
-    const after = await refreshLoanStatus(tx, loan, request.businessDate, request.externalRef);
-    await publishLoanEvent(tx, 'loan.repayment_posted', {
-      loanId, repaymentId: repayment!.id, channel: request.channel, amountFen: request.amountFen, creditFen: allocation.creditFen,
-    });
-    return { repaymentId: repayment!.id, loanId, amountFen: request.amountFen, allocation, loanStatus: after.status, duplicate: false };
+  await holdOffCloseOfBusiness(tx);
+  const loan = await lockLoan(tx, loanId);
+  // Serialises one channel reference across loans, so a reference reused on another loan
+  // is reported as such rather than as a unique-key violation.
+  await tx.query(`SELECT pg_advisory_xact_lock(hashtext('repayment:' || $1 || ':' || $2))`, [request.channel, request.externalRef]);
+  const earlier = await findPosted(tx, request, loanId);
+  if (earlier) return earlier;
+  const repayable = isRepayable(loan.status);
+  if (!repayable && !(options.holdWhenClosed && loan.status !== 'applied' && loan.status !== 'approved')) {
+    throw new DomainError('LOAN_NOT_REPAYABLE', `loan ${loanId} is ${loan.status} and takes no repayments`, 'loanId');
+  }
+  const installments = repayable ? await loadInstallments(tx, loanId) : [];
+  invariant(!repayable || installments.some((i) => !isSettled(i)), `loan ${loanId} is ${loan.status} but owes nothing`);
+  const plan = planRepayment(installments, request.amountFen, request.businessDate);
+  const { allocation, payments } = plan;
+  const entry = await postEntry(tx, repaymentEntry({
+    loanId, repaymentKey: `${request.channel}:${request.externalRef}`, amountFen: request.amountFen, allocation,
+    unaccruedInterestPaidFen: plan.unaccruedInterestFen,
+    source: channelAccount(request.channel, request.storeCode), businessDate: request.businessDate, reference: request.externalRef,
+  }));
+  invariant(!entry.duplicate, `repayment ${request.externalRef} was posted to the ledger without a repayment record`);
+  await applyToInstallments(tx, loanId, payments);
+  const [repayment] = await tx.query<{ id: number }>(
+    `INSERT INTO repayments (loan_id, channel, amount_fen, external_ref, business_date, allocation, journal_entry_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+    [loanId, request.channel, request.amountFen, request.externalRef, request.businessDate, JSON.stringify(allocation), entry.entryId]);
+  const after = repayable ? await applyLoanOutcome(tx, loan, plan.outcome, request.externalRef) : loan;
+  await publishLoanEvent(tx, 'loan.repayment_posted', {
+    loanId, repaymentId: repayment!.id, channel: request.channel, amountFen: request.amountFen, creditFen: allocation.creditFen,
   });
+  return { repaymentId: repayment!.id, loanId, amountFen: request.amountFen, allocation, loanStatus: after.status, duplicate: false };
 }

@@ -12,12 +12,18 @@ import { describeError } from './logger.js';
 export const QUEUE_CATALOGUE = {
   domainEvents: 'domain-events',
   closeOfBusiness: 'close-of-business',
+  billingCharges: 'billing-charges',
+  billingRefunds: 'billing-refunds',
+  billingDeductionRuns: 'billing-deduction-runs',
 } as const;
 
 export type QueueName = (typeof QUEUE_CATALOGUE)[keyof typeof QUEUE_CATALOGUE];
 export const QUEUE_NAMES: readonly QueueName[] = Object.values(QUEUE_CATALOGUE);
 export const QUEUE_DOMAIN_EVENTS = QUEUE_CATALOGUE.domainEvents;
 export const QUEUE_CLOSE_OF_BUSINESS = QUEUE_CATALOGUE.closeOfBusiness;
+export const QUEUE_BILLING_CHARGES = QUEUE_CATALOGUE.billingCharges;
+export const QUEUE_BILLING_REFUNDS = QUEUE_CATALOGUE.billingRefunds;
+export const QUEUE_BILLING_DEDUCTION_RUNS = QUEUE_CATALOGUE.billingDeductionRuns;
 
 export function isQueueName(name: string): name is QueueName {
   return (QUEUE_NAMES as readonly string[]).includes(name);
