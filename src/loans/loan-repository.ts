@@ -42,10 +42,11 @@ export const LOAN_SELECT = `SELECT id, borrower_id AS "borrowerId", product_id A
   term_months AS "termMonths", method, start_date AS "startDate", status, repayment_channels AS "repaymentChannels",
   days_past_due AS "daysPastDue", bucket FROM loans`;
 
-const INSTALLMENT_SELECT = `SELECT number, period_start AS "periodStart", due_date AS "dueDate", principal_fen AS "principalFen",
+const INSTALLMENT_COLUMNS = `number, period_start AS "periodStart", due_date AS "dueDate", principal_fen AS "principalFen",
   interest_fen AS "interestFen", fee_fen AS "feeFen", principal_paid_fen AS "principalPaidFen", interest_paid_fen AS "interestPaidFen",
   fee_paid_fen AS "feePaidFen", interest_accrued_fen AS "interestAccruedFen", penalty_fen AS "penaltyFen",
-  penalty_paid_fen AS "penaltyPaidFen", status FROM installments`;
+  penalty_paid_fen AS "penaltyPaidFen", status`;
+const INSTALLMENT_SELECT = `SELECT ${INSTALLMENT_COLUMNS} FROM installments`;
 
 export async function findLoan(q: Queryable, loanId: number): Promise<LoanRecord | undefined> {
   const [row] = await q.query<LoanRecord>(`${LOAN_SELECT} WHERE id = $1`, [loanId]);
@@ -70,6 +71,20 @@ export async function lockLoan(tx: Queryable, loanId: number): Promise<LoanRecor
   if (!row) throw new DomainError('LOAN_NOT_FOUND', `no loan ${loanId}`, 'loanId');
   invariant(isLoanStatus(row.status), `loan ${loanId} has unknown status ${row.status}`);
   return row;
+}
+
+/** Locks many loans at once, in id order so concurrent batches cannot deadlock. */
+export async function lockLoans(tx: Queryable, loanIds: readonly number[]): Promise<Map<number, LoanRecord>> {
+  const rows = await tx.query<LoanRecord>(`${LOAN_SELECT} WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`, [loanIds]);
+  return new Map(rows.map((row) => [row.id, row]));
+}
+
+export async function loadInstallmentsOfLoans(q: Queryable, loanIds: readonly number[]): Promise<Map<number, InstallmentRecord[]>> {
+  const rows = await q.query<InstallmentRecord & { loanId: number }>(
+    `SELECT loan_id AS "loanId", ${INSTALLMENT_COLUMNS} FROM installments WHERE loan_id = ANY($1::bigint[]) ORDER BY loan_id, number`, [loanIds]);
+  const byLoan = new Map<number, InstallmentRecord[]>();
+  for (const { loanId, ...installment } of rows) byLoan.set(loanId, [...(byLoan.get(loanId) ?? []), installment]);
+  return byLoan;
 }
 
 export async function loadInstallments(q: Queryable, loanId: number): Promise<InstallmentRecord[]> {

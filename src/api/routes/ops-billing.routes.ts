@@ -1,7 +1,9 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { deductionRunStatus, startDeductionRun } from '../../billing/deduction-runs.js';
 import { registerMandate, revokeMandate } from '../../billing/mandates.js';
+import { listBillingBreaks, resolveBreak } from '../../billing/reconciliation.js';
 import { requestRefund } from '../../billing/refunds.js';
+import { parseCalendarDate } from '../../core/calendar-date.js';
 import type { AppDeps } from '../app.js';
 import { CalendarDateString, errorRef, Fen, IdParam, opsErrors, Reason } from '../schemas.js';
 
@@ -63,5 +65,25 @@ export function opsBillingRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         response: { 202: Type.Object({ id: Type.Integer(), referenceCode: Type.String(), loanId: Type.Integer(), amountFen: Type.Integer(), status: Type.String() }),
           404: errorRef, 422: errorRef, ...opsErrors } },
     }, async (request, reply) => reply.status(202).send(await requestRefund(deps.db, { ...request.body, actor: request.opsPrincipal!.actor })));
+
+    app.get('/v1/ops/reconciliation/billing', {
+      onRequest: deps.auth.require('viewer'),
+      schema: { tags: ['ops', 'billing'], summary: 'Billing reconciliation breaks of a date, and every break still open',
+        querystring: Type.Object({ date: CalendarDateString('Business date') }, { additionalProperties: false }),
+        response: { 200: Type.Object({ breaks: Type.Array(Type.Object({
+          id: Type.Integer(), businessDate: Type.String(), kind: Type.String(), referenceCode: Type.String(),
+          expectedFen: Type.Union([Type.Integer(), Type.Null()]), actualFen: Type.Union([Type.Integer(), Type.Null()]),
+          detail: Type.String(), status: Type.String(), resolution: Type.Union([Type.String(), Type.Null()]),
+          resolvedBy: Type.Union([Type.String(), Type.Null()]) })) }), ...opsErrors } },
+    }, async (request) => ({ breaks: await listBillingBreaks(deps.db, parseCalendarDate(request.query.date, 'date')) }));
+
+    app.post('/v1/ops/reconciliation/breaks/:id/resolve', {
+      onRequest: deps.auth.require('operator'),
+      schema: { tags: ['ops', 'billing'], summary: 'Resolve a reconciliation break with the reason', params: IdParam,
+        body: Type.Object({ reason: Reason }, { additionalProperties: false }), response: { 204: Type.Null(), 404: errorRef, ...opsErrors } },
+    }, async (request, reply) => {
+      await resolveBreak(deps.db, Number(request.params.id), request.body.reason, request.opsPrincipal!.actor);
+      return reply.status(204).send(null);
+    });
   };
 }
