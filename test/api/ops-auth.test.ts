@@ -23,6 +23,13 @@ const OPS_ROUTES: { method: Method; path: string; role: Role }[] = [
   { method: 'GET', path: '/v1/ops/dead-letters', role: 'viewer' },
   { method: 'POST', path: '/v1/ops/dead-letters/{id}/replay', role: 'operator' },
   { method: 'POST', path: '/v1/ops/users', role: 'admin' },
+  { method: 'POST', path: '/v1/ops/billing/deduction-runs', role: 'operator' },
+  { method: 'GET', path: '/v1/ops/billing/deduction-runs/{id}', role: 'viewer' },
+  { method: 'POST', path: '/v1/ops/billing/mandates', role: 'operator' },
+  { method: 'POST', path: '/v1/ops/billing/mandates/{id}/revoke', role: 'operator' },
+  { method: 'POST', path: '/v1/ops/billing/refunds', role: 'operator' },
+  { method: 'GET', path: '/v1/ops/reconciliation/billing', role: 'viewer' },
+  { method: 'POST', path: '/v1/ops/reconciliation/breaks/{id}/resolve', role: 'operator' },
 ];
 
 const PARAMS: Record<string, string> = { code: 'X001', id: '1', businessDate: '2026-01-15' };
