@@ -16,6 +16,7 @@ import { freshIdNumber, freshMobile, idNumberFromPrefix } from './identities.js'
 import { createTestDatabase } from './test-database.js';
 
 export const ADMIN_TOKEN = 'test-admin-token';
+export const WEBHOOK_SECRET = 'test-webhook-secret';
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export interface ApiTestContext {
@@ -41,7 +42,7 @@ async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
 /** Builds the app; call `close()` in afterAll (it closes app, queues, Redis keys and connection, and drops the database). */
 export async function createApiApp(): Promise<ApiTestContext> {
   const { db, drop } = await createTestDatabase();
-  const config = loadConfig({ OPS_TOKEN: ADMIN_TOKEN });
+  const config = loadConfig({ OPS_TOKEN: ADMIN_TOKEN, BILLING_WEBHOOK_SECRET: WEBHOOK_SECRET });
   await seedProductLibrary(db, config.annualRateCeilingPpm);
   const redis = await openRedis(TEST_REDIS_URL);
   const prefix = `{test-${randomUUID()}}`;
