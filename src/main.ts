@@ -3,15 +3,18 @@
  * migrations, the seed's product library, queues and workers, the outbox relay, the
  * nightly close of business and the HTTP API. Wiring is by hand, here and nowhere else.
  */
+import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { buildApp, LOG_REDACT_PATHS } from './api/app.js';
 import { generateOpsToken } from './api/ops-auth.js';
-import { CARRIER_SYSTEMS, ConfigError, loadConfig, type Config } from './config.js';
+import { CARRIER_SYSTEMS, ConfigError, loadConfig, type CarrierSystem, type Config } from './config.js';
 import { DomainError } from './core/domain-error.js';
 import { openDatabase } from './db/database.js';
 import { scheduleNightlyCloseOfBusiness, closeOfBusinessHandler } from './jobs/close-of-business.schedule.js';
 import { DomainEventSubscribers } from './jobs/domain-events.handler.js';
 import { seedProductLibrary } from './products/product-library.js';
+import { billingHandlers, scheduleDailyDeductions } from './billing/billing-jobs.js';
+import { connectBilling } from './carrier-billing.js';
 import { RedisUnavailableError } from './queue/errors.js';
 import { OutboxRelay } from './queue/outbox.js';
 import { QUEUE_CLOSE_OF_BUSINESS, QUEUE_DOMAIN_EVENTS, QueueSet } from './queue/queues.js';
@@ -20,17 +23,21 @@ import { startWorkers } from './queue/workers.js';
 
 const OUTBOX_RELAY_INTERVAL_MS = 200;
 
-function describeEndpoints(config: Config): string[] {
-  return (Object.keys(CARRIER_SYSTEMS) as (keyof typeof CARRIER_SYSTEMS)[]).map((system) => {
-    const endpoint = config.endpoints[system];
-    return `${CARRIER_SYSTEMS[system]}: ${endpoint.kind === 'remote' ? endpoint.url.origin : 'built-in simulator'}`;
-  });
+/** One banner line per carrier system: its address, the simulator serving it, or that nothing uses it yet. */
+function describeEndpoints(config: Config, connected: Partial<Record<CarrierSystem, string>>): string[] {
+  return (Object.keys(CARRIER_SYSTEMS) as CarrierSystem[]).map((system) =>
+    `${CARRIER_SYSTEMS[system]}: ${connected[system] ?? (config.endpoints[system].kind === 'remote' ? 'configured, no adapter uses it yet' : 'no adapter uses it yet')}`);
 }
 
 async function main(): Promise<void> {
   const loaded = loadConfig();
   const generatedToken = loaded.opsToken ? undefined : generateOpsToken();
-  const config: Config = { ...loaded, opsToken: loaded.opsToken ?? generatedToken };
+  const config: Config = {
+    ...loaded,
+    opsToken: loaded.opsToken ?? generatedToken,
+    // The sandbox signs its simulated carrier's recharge notifications with a secret of its own.
+    billing: { ...loaded.billing, webhookSecret: loaded.billing.webhookSecret ?? randomBytes(32).toString('hex') },
+  };
   const logger = pino({ level: config.logLevel, redact: LOG_REDACT_PATHS });
 
   const redis = await openRedis(config.redisUrl);
@@ -42,6 +49,7 @@ async function main(): Promise<void> {
   await db.migrate();
   await seedProductLibrary(db, config.annualRateCeilingPpm);
 
+  const billing = await connectBilling(config);
   const queues = new QueueSet({ connection: redis, logger });
   const subscribers = new DomainEventSubscribers();
   const workers = startWorkers({
@@ -49,20 +57,23 @@ async function main(): Promise<void> {
     handlers: {
       [QUEUE_DOMAIN_EVENTS]: subscribers.handler(logger),
       [QUEUE_CLOSE_OF_BUSINESS]: closeOfBusinessHandler(db, logger),
+      ...billingHandlers({ db, billing: billing.port, config: config.billing, logger }),
     },
   });
   await scheduleNightlyCloseOfBusiness(queues);
+  await scheduleDailyDeductions(queues);
   const relay = new OutboxRelay({ db, queues, logger });
   relay.start(OUTBOX_RELAY_INTERVAL_MS);
 
   const app = await buildApp({ db, config, queues, logger: { level: config.logLevel, redact: LOG_REDACT_PATHS } });
   const address = await app.listen({ host: config.host, port: config.port });
+  billing.startNotifier(address);
 
   const lines = [
     `Carrier lending ${config.mode} is running at ${address}`,
     `  API docs:  ${address}/docs`,
     `  database:  ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}`}`,
-    ...describeEndpoints(config).map((line) => `  ${line}`),
+    ...describeEndpoints(config, { billingSoap: billing.describe }).map((line) => `  ${line}`),
     generatedToken ? `  ops token (generated for this run; set OPS_TOKEN to choose one): ${generatedToken}` : '  ops token: OPS_TOKEN',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -75,6 +86,7 @@ async function main(): Promise<void> {
     await app.close();
     await relay.stop();
     await workers.close();
+    await billing.close();
     await queues.close();
     await db.close();
     redis.disconnect();
