@@ -41,6 +41,8 @@ function hashInt(text: string): number {
 export class SubscriberBook {
   private readonly explicit = new Map<string, SimulatedSubscriber>();
   private readonly results = new Map<string, { msisdn: string; amountFen: number; result: SimulatedChargeResult }>();
+  /** Refunds live apart from charges: a refund reference never answers as a charge, nor is it settled as one. */
+  private readonly refunds = new Map<string, { msisdn: string; amountFen: number; original: string }>();
   private readonly rechargeListeners: ((event: RechargeEvent) => void)[] = [];
   private rechargeCounter = 0;
 
@@ -95,17 +97,20 @@ export class SubscriberBook {
 
   /** Gives money back to a charged reference; refunding twice under one refund reference refunds once. */
   refund(msisdn: string, amountFen: number, referenceCode: string, originalReferenceCode: string): SimulatedChargeResult {
-    const earlier = this.results.get(referenceCode);
-    if (earlier) return earlier.result;
+    const earlier = this.refunds.get(referenceCode);
+    if (earlier) {
+      return earlier.msisdn === msisdn && earlier.amountFen === amountFen && earlier.original === originalReferenceCode
+        ? { kind: 'charged', amountFen } : { kind: 'duplicate_conflict' };
+    }
     const original = this.results.get(originalReferenceCode);
-    if (!original || original.msisdn !== msisdn || original.amountFen < amountFen) return { kind: 'duplicate_conflict' };
+    const refunded = [...this.refunds.values()].filter((r) => r.original === originalReferenceCode).reduce((sum, r) => sum + r.amountFen, 0);
+    if (!original || original.msisdn !== msisdn || original.amountFen < refunded + amountFen) return { kind: 'duplicate_conflict' };
     const subscriber = this.get(msisdn);
     if (!subscriber) return { kind: 'subscriber_unknown' };
     if (subscriber.plan === 'postpaid') subscriber.billFen -= amountFen;
     else subscriber.balanceFen += amountFen;
-    const result: SimulatedChargeResult = { kind: 'charged', amountFen };
-    this.results.set(referenceCode, { msisdn, amountFen, result });
-    return result;
+    this.refunds.set(referenceCode, { msisdn, amountFen, original: originalReferenceCode });
+    return { kind: 'charged', amountFen };
   }
 
   /** A top-up at a store or online; listeners (the recharge notifier) hear about it. */
@@ -123,8 +128,12 @@ export class SubscriberBook {
     this.rechargeListeners.push(listener);
   }
 
-  /** Total charged per reference, for the settlement file: what the carrier owes the lender. */
+  /** What the carrier owes the lender per charge reference, net of refunds, for the settlement file. */
   chargedReferences(): { referenceCode: string; msisdn: string; amountFen: number }[] {
-    return [...this.results].filter(([, r]) => r.result.kind === 'charged').map(([referenceCode, r]) => ({ referenceCode, msisdn: r.msisdn, amountFen: r.amountFen }));
+    const refunded = new Map<string, number>();
+    for (const r of this.refunds.values()) refunded.set(r.original, (refunded.get(r.original) ?? 0) + r.amountFen);
+    return [...this.results]
+      .map(([referenceCode, r]) => ({ referenceCode, msisdn: r.msisdn, amountFen: r.amountFen - (refunded.get(referenceCode) ?? 0) }))
+      .filter((r) => r.amountFen > 0);
   }
 }

@@ -11,14 +11,14 @@ export const WEBHOOK_TIMESTAMP_HEADER = 'x-carrier-timestamp';
 export const WEBHOOK_SIGNATURE_HEADER = 'x-carrier-signature';
 export const WEBHOOK_CLOCK_SKEW_MAX_S = 300;
 
-export function signCarrierWebhook(secret: string, timestamp: string, rawBody: string): string {
-  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${rawBody}`).digest('hex')}`;
+export function signCarrierWebhook(secret: string, timestamp: string | number, rawBody: string | Buffer): string {
+  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.`, 'utf8').update(rawBody).digest('hex')}`;
 }
 
 export type WebhookVerdict = { ok: true } | { ok: false; reason: string };
 
 export function verifyCarrierWebhook(
-  secret: string, headers: { timestamp: unknown; signature: unknown }, rawBody: string, now: Date,
+  secret: string, headers: { timestamp: unknown; signature: unknown }, rawBody: string | Buffer, now: Date,
 ): WebhookVerdict {
   const { timestamp, signature } = headers;
   if (typeof timestamp !== 'string' || !/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: 'X-Carrier-Timestamp is missing or not unix seconds' };
