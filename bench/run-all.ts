@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchResult } from './bench-result.js';
 import { BENCH_DATABASE_URL, secondsSince, serverVersion } from './bench-database.js';
+import { run as runBillingCharges } from './billing-charges.bench.js';
 import { run as runCloseOfBusiness } from './close-of-business.bench.js';
 import { run as runLedger } from './ledger.bench.js';
 import { describeRatio, formatFigure } from './print-results.js';
@@ -25,6 +26,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   { file: 'schedules.bench.ts', run: runSchedules },
   { file: 'ledger.bench.ts', run: runLedger },
   { file: 'close-of-business.bench.ts', run: runCloseOfBusiness },
+  { file: 'billing-charges.bench.ts', run: runBillingCharges },
 ];
 
 interface Outcome { file: string; seconds: number; results: BenchResult[]; log: string[]; error?: unknown }
