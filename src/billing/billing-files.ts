@@ -1,0 +1,87 @@
+/**
+ * The batch side of phone-credit deductions over SFTP. After a batch run, the run's
+ * attempts go to the carrier in one request file per business date. The carrier's files
+ * (responses, monthly settlements, recharge feeds) are collected from our inbox, each
+ * ingested all or nothing and then applied in the same transaction:
+ * - a response file posts its charges (applyDeductionResponses);
+ * - a settlement file moves the receivable to custody cash and reconciles;
+ * - a recharge feed gives waiting installments of the subscribers who topped up a new attempt.
+ * Every collected file is archived, whatever its outcome; billing_files remembers it.
+ */
+import type { Readable } from 'node:stream';
+import type { CalendarDate } from '../core/calendar-date.js';
+import { invariant } from '../core/domain-error.js';
+import type { Database, Queryable } from '../db/database.js';
+import { applyDeductionResponses } from './apply-deduction-results.js';
+import { enqueueChargeJobs, insertAttempts } from './deduction-runs.js';
+import { writeDeductionRequestFile, type DeductionRequestFileResult, type DeductionRequestOutbox } from './deduction-request-file.js';
+import { BILLING_STAGE_TABLE, ingestBillingFile, type BillingFileReaderPort, type IngestibleBillingFileKind, type IngestResult } from './ingest-batch-file.js';
+import { postSettlement, reconcileBilling } from './reconciliation.js';
+
+/** What the batch cycle needs of the carrier's SFTP server (adapters/billing/sftp-client.ts). */
+export interface BillingFileTransport extends DeductionRequestOutbox {
+  listInbox(): Promise<{ name: string }[]>;
+  download(name: string): Promise<Readable>;
+  archive(name: string): Promise<string>;
+}
+
+export interface BillingFileDeps {
+  db: Database;
+  transport: BillingFileTransport;
+  reader: BillingFileReaderPort;
+  /** Which carrier file a name is, or undefined for a file that is not ours to read. */
+  kindOfFile(name: string): IngestibleBillingFileKind | undefined;
+  attemptsMax: number;
+}
+
+export function requestFileId(businessDate: CalendarDate): string {
+  return `D${businessDate.replaceAll('-', '')}`;
+}
+
+/** Sends the batch run's attempts of a business date; sending the same date again sends nothing. */
+export function sendDeductionRequests(deps: BillingFileDeps, businessDate: CalendarDate, now: Date): Promise<DeductionRequestFileResult> {
+  return writeDeductionRequestFile(deps.db, deps.transport, { businessDate, fileId: requestFileId(businessDate), now });
+}
+
+async function fileBusinessDate(tx: Queryable, fileDbId: number): Promise<CalendarDate> {
+  const [row] = await tx.query<{ business_date: string | null }>(`SELECT business_date FROM billing_files WHERE id = $1`, [fileDbId]);
+  invariant(row?.business_date, `billing file ${fileDbId} has a business date`);
+  return row.business_date;
+}
+
+/** Waiting installments of the subscribers whose recharge this feed brought in for the first time. */
+const WAITING_AFTER_FEED = `SELECT a.loan_id, a.installment_number AS number FROM deduction_attempts a
+  WHERE a.status = 'insufficient' AND a.msisdn IN (SELECT msisdn FROM ${BILLING_STAGE_TABLE} WHERE is_new)
+    AND a.attempt_no = (SELECT max(b.attempt_no) FROM deduction_attempts b WHERE b.loan_id = a.loan_id AND b.installment_number = a.installment_number)`;
+
+function applyFile(deps: BillingFileDeps) {
+  return async (tx: Queryable, fileDbId: number, kind: IngestibleBillingFileKind): Promise<void> => {
+    const businessDate = await fileBusinessDate(tx, fileDbId);
+    if (kind === 'deduction_response') {
+      await applyDeductionResponses(tx, fileDbId, businessDate, deps.attemptsMax);
+    } else if (kind === 'settlement') {
+      await postSettlement(tx, fileDbId, businessDate);
+      await reconcileBilling(tx, businessDate);
+    } else {
+      await enqueueChargeJobs(tx, await insertAttempts(tx, WAITING_AFTER_FEED, [], { runId: null, trigger: 'recharge', status: 'pending', attemptsMax: deps.attemptsMax }));
+    }
+  };
+}
+
+export interface CollectedFile { name: string; result: IngestResult }
+
+/** Ingests every carrier file waiting in the inbox, oldest name first, and archives it. */
+export async function collectCarrierFiles(deps: BillingFileDeps): Promise<CollectedFile[]> {
+  const names = (await deps.transport.listInbox()).map((f) => f.name).sort();
+  const collected: CollectedFile[] = [];
+  for (const name of names) {
+    const kind = deps.kindOfFile(name);
+    if (!kind) continue;
+    const result = await ingestBillingFile(deps.db, {
+      kind, fileName: name, source: await deps.transport.download(name), reader: deps.reader, onApplied: applyFile(deps),
+    });
+    await deps.transport.archive(name);
+    collected.push({ name, result });
+  }
+  return collected;
+}
