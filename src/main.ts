@@ -13,7 +13,7 @@ import { openDatabase } from './db/database.js';
 import { scheduleNightlyCloseOfBusiness, closeOfBusinessHandler } from './jobs/close-of-business.schedule.js';
 import { DomainEventSubscribers } from './jobs/domain-events.handler.js';
 import { seedProductLibrary } from './products/product-library.js';
-import { billingHandlers, scheduleDailyDeductions } from './billing/billing-jobs.js';
+import { billingHandlers, scheduleBillingJobs } from './billing/billing-jobs.js';
 import { connectBilling } from './carrier-billing.js';
 import { RedisUnavailableError } from './queue/errors.js';
 import { OutboxRelay } from './queue/outbox.js';
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   await db.migrate();
   await seedProductLibrary(db, config.annualRateCeilingPpm);
 
-  const billing = await connectBilling(config);
+  const billing = await connectBilling(config, db);
   const queues = new QueueSet({ connection: redis, logger });
   const subscribers = new DomainEventSubscribers();
   const workers = startWorkers({
@@ -57,11 +57,11 @@ async function main(): Promise<void> {
     handlers: {
       [QUEUE_DOMAIN_EVENTS]: subscribers.handler(logger),
       [QUEUE_CLOSE_OF_BUSINESS]: closeOfBusinessHandler(db, logger),
-      ...billingHandlers({ db, billing: billing.port, config: config.billing, logger }),
+      ...billingHandlers({ db, billing: billing.port, files: billing.files, config: config.billing, logger }),
     },
   });
   await scheduleNightlyCloseOfBusiness(queues);
-  await scheduleDailyDeductions(queues);
+  await scheduleBillingJobs(queues);
   const relay = new OutboxRelay({ db, queues, logger });
   relay.start(OUTBOX_RELAY_INTERVAL_MS);
 
@@ -73,7 +73,7 @@ async function main(): Promise<void> {
     `Carrier lending ${config.mode} is running at ${address}`,
     `  API docs:  ${address}/docs`,
     `  database:  ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}`}`,
-    ...describeEndpoints(config, { billingSoap: billing.describe }).map((line) => `  ${line}`),
+    ...describeEndpoints(config, { billingSoap: billing.describe.soap, billingSftp: billing.describe.sftp }).map((line) => `  ${line}`),
     generatedToken ? `  ops token (generated for this run; set OPS_TOKEN to choose one): ${generatedToken}` : '  ops token: OPS_TOKEN',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

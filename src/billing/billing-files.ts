@@ -85,3 +85,19 @@ export async function collectCarrierFiles(deps: BillingFileDeps): Promise<Collec
   }
   return collected;
 }
+
+/** Business dates with batch attempts that have not gone out in a request file yet. */
+async function unsentBatchDates(q: Queryable): Promise<CalendarDate[]> {
+  const rows = await q.query<{ business_date: string }>(`SELECT DISTINCT r.business_date FROM deduction_runs r
+    JOIN deduction_attempts a ON a.run_id = r.id AND a.status = 'requested_in_file'
+    WHERE NOT EXISTS (SELECT 1 FROM billing_files f WHERE f.kind = 'deduction_request' AND f.business_date = r.business_date)
+    ORDER BY r.business_date`);
+  return rows.map((r) => r.business_date);
+}
+
+/** One pass of the batch cycle: send what waits to go out, then take in what came back. */
+export async function runBillingFileCycle(deps: BillingFileDeps, now: Date): Promise<{ sent: string[]; collected: CollectedFile[] }> {
+  const sent: string[] = [];
+  for (const date of await unsentBatchDates(deps.db)) sent.push((await sendDeductionRequests(deps, date, now)).fileName);
+  return { sent, collected: await collectCarrierFiles(deps) };
+}

@@ -15,6 +15,7 @@ export const QUEUE_CATALOGUE = {
   billingCharges: 'billing-charges',
   billingRefunds: 'billing-refunds',
   billingDeductionRuns: 'billing-deduction-runs',
+  billingFiles: 'billing-files',
 } as const;
 
 export type QueueName = (typeof QUEUE_CATALOGUE)[keyof typeof QUEUE_CATALOGUE];
@@ -24,6 +25,7 @@ export const QUEUE_CLOSE_OF_BUSINESS = QUEUE_CATALOGUE.closeOfBusiness;
 export const QUEUE_BILLING_CHARGES = QUEUE_CATALOGUE.billingCharges;
 export const QUEUE_BILLING_REFUNDS = QUEUE_CATALOGUE.billingRefunds;
 export const QUEUE_BILLING_DEDUCTION_RUNS = QUEUE_CATALOGUE.billingDeductionRuns;
+export const QUEUE_BILLING_FILES = QUEUE_CATALOGUE.billingFiles;
 
 export function isQueueName(name: string): name is QueueName {
   return (QUEUE_NAMES as readonly string[]).includes(name);

@@ -98,4 +98,17 @@ describe('batch phone-credit deductions over SFTP', () => {
     const breaks = await listBillingBreaks(t.db, '2026-02-28');
     expect(breaks).toEqual([expect.objectContaining({ kind: 'amount_mismatch', referenceCode: charge!.reference_code, expectedFen: 3_333, actualFen: 2_333 })]);
   });
+
+  it('gives installments waiting on low credit a new attempt when the recharge feed shows a top-up', async () => {
+    const [waiting] = await t.db.query<{ loan_id: number; msisdn: string }>(
+      `SELECT loan_id, msisdn FROM deduction_attempts WHERE status = 'insufficient' ORDER BY id LIMIT 1`);
+    const event = book.recharge(waiting!.msisdn, 10_000, new Date('2026-02-16T02:00:00Z'));
+    await sim.produceRechargeFile([event]);
+    expect((await collectCarrierFiles(deps)).map((c) => c.result.status)).toEqual(['applied']);
+    const attempts = await t.db.query<{ attempt_no: number; status: string; trigger: string }>(
+      `SELECT attempt_no, status, trigger FROM deduction_attempts WHERE loan_id = $1 ORDER BY attempt_no`, [waiting!.loan_id]);
+    expect(attempts).toEqual([{ attempt_no: 1, status: 'insufficient', trigger: 'schedule' }, { attempt_no: 2, status: 'pending', trigger: 'recharge' }]);
+    const jobs = await t.db.query(`SELECT 1 FROM outbox WHERE queue = 'billing-charges'`);
+    expect(jobs).toHaveLength(1);
+  });
 });
