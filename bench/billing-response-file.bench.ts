@@ -38,6 +38,7 @@ import { seedProductLibrary } from '../src/products/product-library.js';
 import type { BenchResult } from './bench-result.js';
 import { createScratchDatabase, secondsSince } from './bench-database.js';
 import { generateLoanBook } from './close-of-business.bench.js';
+import { profiled, slowestStatements, totalStatementSeconds, type StatementProfile } from './instrumented-database.js';
 import { printResults } from './print-results.js';
 
 const LINES = 1_000_000;
@@ -56,6 +57,7 @@ const RSS_LIMIT_BYTES = 300 * 1024 * 1024;
 const BYTES_PER_MB = 1024 * 1024;
 const RAW_TABLE = 'bench_raw_response_lines';
 const CONNECT_TIMEOUT_MS = 10_000;
+const SLOWEST_STATEMENTS_SHOWN = 6;
 /** Set in the child process that seeds the database and writes the file: {"url", "file"}. */
 const SEED_CHILD_ENV = 'BENCH_BILLING_RESPONSE_SEED';
 
@@ -157,6 +159,12 @@ function describeRun(label: string, run: Run, bytes: number): void {
     + `${Math.round(LINES / run.seconds).toLocaleString('en-US')} lines/s, peak RSS ${mb(run.peakRss)} (${mb(run.startRss)} at the start)${over}`);
 }
 
+/** Where the time went: statements (timed one by one); the rest is reading, validating and COPY. */
+function printSlowest(profile: StatementProfile, seconds: number): void {
+  console.log(`  ${totalStatementSeconds(profile).toFixed(2)} s of ${seconds.toFixed(2)} s in statements other than the COPY; slowest:`);
+  for (const line of slowestStatements(profile, SLOWEST_STATEMENTS_SHOWN)) console.log(`    ${line}`);
+}
+
 /** Seeds the scratch database and writes the file in a child process, whose memory is gone when it exits. */
 async function seedInChild(url: string, file: string): Promise<void> {
   const child = fork(fileURLToPath(import.meta.url), [], { env: { ...process.env, [SEED_CHILD_ENV]: JSON.stringify({ url, file }) }, stdio: 'inherit' });
@@ -184,19 +192,23 @@ export async function run(): Promise<BenchResult[]> {
     await seedInChild(scratch.url, file);
     const bytes = statSync(file).size;
 
-    const alone = await timeIngest(scratch.db, file);
+    const { db: timedDb, profile } = profiled(scratch.db);
+    const alone = await timeIngest(timedDb, file);
     describeRun('ingest (no posting)', alone, bytes);
+    printSlowest(profile, alone.seconds);
     if (alone.peakRss > RSS_LIMIT_BYTES) throw new Error(`ingestion peaked at ${mb(alone.peakRss)} RSS, over the ${mb(RSS_LIMIT_BYTES)} limit`);
     // Forget run 1 so the same file is new again for run 2 (its attempts were left untouched).
     await scratch.db.query('DELETE FROM billing_response_lines');
     await scratch.db.query('DELETE FROM billing_files');
 
     let summary = '';
-    const posted = await timeIngest(scratch.db, file, async (tx, fileDbId) => {
+    profile.clear();
+    const posted = await timeIngest(timedDb, file, async (tx, fileDbId) => {
       summary = JSON.stringify(await applyDeductionResponses(tx, fileDbId, BUSINESS_DATE, ATTEMPTS_MAX));
     });
     describeRun('ingest + applyDeductionResponses', posted, bytes);
     console.log(`  posting summary: ${summary}`);
+    printSlowest(profile, posted.seconds);
     await checkPosted(scratch.db, posted.result.fileDbId);
 
     const rawSeconds = await rawCopySeconds(scratch.url, file);

@@ -25,6 +25,8 @@ import { countRows, createScratchDatabase, secondsSince } from './bench-database
 import { copyBaselineSeconds } from './copy-baseline.js';
 import { profiled, slowestStatements, totalStatementSeconds, type StatementProfile } from './instrumented-database.js';
 import { printResults } from './print-results.js';
+import { idNumberFromPrefix } from '../test/support/identities.js';
+import { mulberry32 } from './prng.js';
 
 const LOANS = 100_000;
 const BUSINESS_DATE = '2026-05-20';
@@ -43,32 +45,17 @@ const CHANNEL_SETS = [['store_cash'], ['passbook'], ['phone_credit'], ['store_ca
 const REGIONS = ['110105', '310104', '330106', '420102', '431023', '510104', '520102', '610113', '130104', '370102'];
 const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '黄', '赵', '吴', '周'];
 const GIVEN_NAMES = ['伟', '芳', '娜', '敏', '静', '丽', '强', '磊', '军', '洋', '勇', '艳', '杰', '娟', '涛'];
-const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-const ID_CHECK_CHARS = '10X98765432';
 const DAY_MS = 86_400_000;
 /** Tables the import writes to; their row counts after the import are the rows it wrote. */
 const IMPORT_TABLES = ['borrowers', 'loans', 'loan_transitions', 'installments', 'ledger_accounts', 'journal_entries', 'postings', 'outbox'];
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const isoDate = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
 /** A distinct, valid 18-character ID number per index: (birth day, sequence) never repeats below 100,000. */
 function idNumber(i: number): string {
   const birth = isoDate(Date.UTC(1970, 0, 1) + Math.floor(i / 1000) * 113 * DAY_MS).replaceAll('-', '');
-  const body = `${REGIONS[i % REGIONS.length]}${birth}${String(i % 1000).padStart(3, '0')}`;
-  let sum = 0;
-  for (let k = 0; k < 17; k++) sum += ID_WEIGHTS[k]! * Number(body[k]);
-  return body + ID_CHECK_CHARS[sum % 11];
+  return idNumberFromPrefix(`${REGIONS[i % REGIONS.length]}${birth}${String(i % 1000).padStart(3, '0')}`);
 }
 
 export function generateLoanBook(count: number, seed: number): string {

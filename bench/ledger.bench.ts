@@ -20,6 +20,7 @@ import { postEntry } from '../src/ledger/post-entries.js';
 import type { BenchResult } from './bench-result.js';
 import { countRows, createScratchDatabase, secondsSince } from './bench-database.js';
 import { printResults } from './print-results.js';
+import { mulberry32 } from './prng.js';
 
 const CLIENTS = 8;
 const LOANS = 1_000;
@@ -37,16 +38,6 @@ const SHARED_ACCOUNTS: readonly AccountRef[] = [
   CUSTODY_CASH, CARRIER_RECEIVABLE, platformAccount('interest_income'), platformAccount('fee_income'), platformAccount('penalty_income'),
 ];
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** Every account the drafts use exists before timing starts, for both loops alike. */
 async function createAccounts(db: Database): Promise<number[]> {

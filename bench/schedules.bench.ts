@@ -7,22 +7,12 @@
 import { pathToFileURL } from 'node:url';
 import { REPAYMENT_METHODS, buildSchedule, type ScheduleTerms } from '../src/core/schedule.js';
 import type { BenchResult } from './bench-result.js';
+import { mulberry32 } from './prng.js';
 
 const LOANS = 1_000_000;
 const SEED = 0x5eed_2016;
 const START_DATES = ['2026-01-31', '2026-02-28', '2026-03-15', '2026-04-30', '2026-05-29', '2026-06-01'];
 
-/** mulberry32: small deterministic PRNG, so every run measures the same loans. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 function generateLoans(count: number, seed: number): ScheduleTerms[] {
   const rand = mulberry32(seed);
