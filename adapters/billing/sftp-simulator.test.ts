@@ -3,7 +3,7 @@
  * (ssh2-sftp-client) against the ssh2 Server on a random port, backed by a temp directory.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { text } from 'node:stream/consumers';
@@ -168,6 +168,24 @@ describe('billing SFTP simulator', () => {
       { lineNo: 3, eventId: events[1]!.eventId, msisdn: RICH, amountFen: 50, rechargedAt: '2026-01-15T11:00:00+08:00' },
     ]);
     expect(sim.errors).toEqual([]);
+  });
+});
+
+describe('billing SFTP simulator restarted on its directory', () => {
+  it('answers a request that arrived before the restart', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'billing-sftp-'));
+    const book = newBook();
+    const first = await startBillingSftpSimulator({ book, rootDir: root, username: 'u', password: 'p' });
+    await first.close();
+    writeFileSync(path.join(root, 'outbox', 'DEDREQ_EARLY.txt'), 'H|DEDREQ|EARLY|20260115|20260115060000|LENDER|01\nD|EARLY-1|13800000001|100|1-1|20260115\nT|1|100\n');
+    const second = await startBillingSftpSimulator({ book, rootDir: root, username: 'u', password: 'p' });
+    try {
+      await second.settled();
+      expect(readFileSync(path.join(root, 'inbox', 'DEDRSP_EARLY.txt'), 'utf8')).toContain('D|EARLY-1|13800000001|100|100|OK\n');
+    } finally {
+      await second.close();
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 

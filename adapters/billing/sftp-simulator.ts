@@ -474,6 +474,8 @@ export async function startBillingSftpSimulator(options: BillingSftpSimulatorOpt
     await fs.mkdir(path.join(options.rootDir, dir), { recursive: true });
   }
   const carrier = new CarrierBatch(options);
+  // Requests that arrived before a restart (the directory persists in the sandbox) are answered now.
+  for (const name of await fs.readdir(path.join(options.rootDir, OUTBOX_DIR))) carrier.renamed('', `/${OUTBOX_DIR}/${name}`);
   const sockets = new Set<net.Socket>();
   const hostKey = ssh2.utils.generateKeyPairSync('ed25519');
   const ssh = new ssh2.Server({ hostKeys: [hostKey.private] }, (connection: Connection, info: ClientInfo) => {

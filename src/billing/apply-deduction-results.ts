@@ -17,7 +17,8 @@ import { holdOffCloseOfBusiness, loadInstallmentsOfLoans, lockLoans, type Instal
 import { planRepayment } from '../loans/repayment-plan.js';
 import { QUEUE_DOMAIN_EVENTS } from '../queue/queues.js';
 
-export const APPLY_CHUNK_LOANS = 2_000;
+/** Loans planned and written per round: bounds memory and statement size. */
+export const APPLY_CHUNK_LOANS = 1_000;
 
 /** Response file result codes (adapters/billing/files/FORMAT.md) that carry no money, and what they make of the attempt. */
 const NO_MONEY_STATUS = `CASE r.result_code WHEN 'INSUFFICIENT' THEN
@@ -42,22 +43,29 @@ export async function applyDeductionResponses(
   const noMoney = await tx.query(`UPDATE deduction_attempts a SET status = ${NO_MONEY_STATUS}, outcome_code = r.result_code, updated_at = now()
     FROM billing_response_lines r WHERE r.file_id = $1 AND r.reference_code = a.reference_code AND r.charged_fen = 0
       AND a.status = 'requested_in_file' RETURNING a.id`, [fileDbId, attemptsMax]);
+  // The charged lines once, indexed by loan: each chunk then reads its slice, not the whole file.
+  await tx.query(`CREATE TEMP TABLE apply_charged ON COMMIT DROP AS
+    SELECT r.line_no, r.reference_code, r.charged_fen, a.id AS attempt_id, a.loan_id, a.due_fen
+    FROM billing_response_lines r JOIN deduction_attempts a ON a.reference_code = r.reference_code
+    WHERE r.file_id = $1 AND r.charged_fen > 0 AND a.status = 'requested_in_file'`, [fileDbId]);
+  await tx.query(`CREATE INDEX ON apply_charged (loan_id, line_no)`);
+  await tx.query(`ANALYZE apply_charged`);
   let lastLoanId = 0;
   const summary: ApplySummary = { linesWithoutMoney: noMoney.length, chargedLines: 0, chargedFen: 0 };
   for (;;) {
-    const lines = await tx.query<ChargedLine>(`WITH chunk AS (
-        SELECT DISTINCT a.loan_id FROM billing_response_lines r JOIN deduction_attempts a ON a.reference_code = r.reference_code
-        WHERE r.file_id = $1 AND r.charged_fen > 0 AND a.status = 'requested_in_file' AND a.loan_id > $2 ORDER BY a.loan_id LIMIT $3)
-      SELECT r.reference_code AS "referenceCode", r.charged_fen AS "chargedFen", a.id AS "attemptId", a.loan_id AS "loanId", a.due_fen AS "dueFen"
-      FROM billing_response_lines r JOIN deduction_attempts a ON a.reference_code = r.reference_code JOIN chunk c ON c.loan_id = a.loan_id
-      WHERE r.file_id = $1 AND r.charged_fen > 0 AND a.status = 'requested_in_file' ORDER BY a.loan_id, r.line_no`,
-    [fileDbId, lastLoanId, APPLY_CHUNK_LOANS]);
-    if (lines.length === 0) return summary;
+    const lines = await tx.query<ChargedLine>(`SELECT reference_code AS "referenceCode", charged_fen AS "chargedFen", attempt_id AS "attemptId",
+        loan_id AS "loanId", due_fen AS "dueFen"
+      FROM apply_charged WHERE loan_id > $1
+        AND loan_id <= (SELECT max(loan_id) FROM (SELECT DISTINCT loan_id FROM apply_charged WHERE loan_id > $1 ORDER BY loan_id LIMIT $2) c)
+      ORDER BY loan_id, line_no`, [lastLoanId, APPLY_CHUNK_LOANS]);
+    if (lines.length === 0) break;
     await applyChunk(tx, lines, businessDate);
     lastLoanId = lines[lines.length - 1]!.loanId;
     summary.chargedLines += lines.length;
     summary.chargedFen += lines.reduce((sum, l) => sum + l.chargedFen, 0);
   }
+  await tx.query(`DROP TABLE apply_charged`);
+  return summary;
 }
 
 function planChunk(lines: readonly ChargedLine[], loans: Map<number, LoanRecord>, installments: Map<number, InstallmentRecord[]>, businessDate: CalendarDate): ChunkWrites {
