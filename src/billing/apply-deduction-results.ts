@@ -40,9 +40,11 @@ export async function applyDeductionResponses(
   tx: Queryable, fileDbId: number, businessDate: CalendarDate, attemptsMax: number,
 ): Promise<ApplySummary> {
   await holdOffCloseOfBusiness(tx);
-  const noMoney = await tx.query(`UPDATE deduction_attempts a SET status = ${NO_MONEY_STATUS}, outcome_code = r.result_code, updated_at = now()
-    FROM billing_response_lines r WHERE r.file_id = $1 AND r.reference_code = a.reference_code AND r.charged_fen = 0
-      AND a.status = 'requested_in_file' RETURNING a.id`, [fileDbId, attemptsMax]);
+  const [noMoney] = await tx.query<{ n: number }>(`WITH updated AS (
+      UPDATE deduction_attempts a SET status = ${NO_MONEY_STATUS}, outcome_code = r.result_code, updated_at = now()
+      FROM billing_response_lines r WHERE r.file_id = $1 AND r.reference_code = a.reference_code AND r.charged_fen = 0
+        AND a.status = 'requested_in_file' RETURNING 1)
+    SELECT count(*)::int AS n FROM updated`, [fileDbId, attemptsMax]);
   // The charged lines once, indexed by loan: each chunk then reads its slice, not the whole file.
   await tx.query(`CREATE TEMP TABLE apply_charged ON COMMIT DROP AS
     SELECT r.line_no, r.reference_code, r.charged_fen, a.id AS attempt_id, a.loan_id, a.due_fen
@@ -51,7 +53,7 @@ export async function applyDeductionResponses(
   await tx.query(`CREATE INDEX ON apply_charged (loan_id, line_no)`);
   await tx.query(`ANALYZE apply_charged`);
   let lastLoanId = 0;
-  const summary: ApplySummary = { linesWithoutMoney: noMoney.length, chargedLines: 0, chargedFen: 0 };
+  const summary: ApplySummary = { linesWithoutMoney: noMoney!.n, chargedLines: 0, chargedFen: 0 };
   for (;;) {
     const lines = await tx.query<ChargedLine>(`SELECT reference_code AS "referenceCode", charged_fen AS "chargedFen", attempt_id AS "attemptId",
         loan_id AS "loanId", due_fen AS "dueFen"
