@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { BenchResult } from './bench-result.js';
 import { BENCH_DATABASE_URL, secondsSince, serverVersion } from './bench-database.js';
 import { run as runBillingCharges } from './billing-charges.bench.js';
+import { run as runBillingResponseFile } from './billing-response-file.bench.js';
 import { run as runCloseOfBusiness } from './close-of-business.bench.js';
 import { run as runLedger } from './ledger.bench.js';
 import { describeRatio, formatFigure } from './print-results.js';
@@ -27,6 +28,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   { file: 'ledger.bench.ts', run: runLedger },
   { file: 'close-of-business.bench.ts', run: runCloseOfBusiness },
   { file: 'billing-charges.bench.ts', run: runBillingCharges },
+  { file: 'billing-response-file.bench.ts', run: runBillingResponseFile },
 ];
 
 interface Outcome { file: string; seconds: number; results: BenchResult[]; log: string[]; error?: unknown }
