@@ -18,7 +18,7 @@ import { planRepayment } from '../loans/repayment-plan.js';
 import { QUEUE_DOMAIN_EVENTS } from '../queue/queues.js';
 
 /** Loans planned and written per round: bounds memory and statement size. */
-export const APPLY_CHUNK_LOANS = 1_000;
+export const APPLY_CHUNK_LOANS = 500;
 
 /** Response file result codes (adapters/billing/files/FORMAT.md) that carry no money, and what they make of the attempt. */
 const NO_MONEY_STATUS = `CASE r.result_code WHEN 'INSUFFICIENT' THEN
