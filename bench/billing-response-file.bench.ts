@@ -225,10 +225,15 @@ export async function run(): Promise<BenchResult[]> {
   }
 }
 
+export const RESULTS_JSON_PREFIX = 'BENCH_RESULTS_JSON ';
+
 const seedChild = process.env[SEED_CHILD_ENV];
 if (seedChild !== undefined) {
   const { url, file } = JSON.parse(seedChild) as { url: string; file: string };
   await seedChildMain(url, file);
 } else if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  printResults(await run());
+  const results = await run();
+  printResults(results);
+  // run-all starts this benchmark in a process of its own so its RSS is its own; it reads this line.
+  if (process.argv.includes('--json')) console.log(`${RESULTS_JSON_PREFIX}${JSON.stringify(results)}`);
 }

@@ -81,4 +81,11 @@ describe('billing routes', () => {
     expect(after.body.breaks[0]).toMatchObject({ status: 'resolved', resolution: 'carrier settled it in March', resolvedBy: 'ops:admin-token' });
     expect((await call(ctx.app, 'POST', `/v1/ops/reconciliation/breaks/${br!.id}/resolve`, { reason: 'again' })).status).toBe(404);
   });
+
+  it('queues a batch file cycle on demand', async () => {
+    const reply = await call(ctx.app, 'POST', '/v1/ops/billing/file-cycles');
+    expect(reply.status).toBe(202);
+    const job = await ctx.queues.get('billing-files').getJob(reply.body.jobId as string);
+    expect(job?.name).toBe('file-cycle');
+  });
 });

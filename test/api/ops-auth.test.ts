@@ -24,6 +24,7 @@ const OPS_ROUTES: { method: Method; path: string; role: Role }[] = [
   { method: 'POST', path: '/v1/ops/dead-letters/{id}/replay', role: 'operator' },
   { method: 'POST', path: '/v1/ops/users', role: 'admin' },
   { method: 'POST', path: '/v1/ops/billing/deduction-runs', role: 'operator' },
+  { method: 'POST', path: '/v1/ops/billing/file-cycles', role: 'operator' },
   { method: 'GET', path: '/v1/ops/billing/deduction-runs/{id}', role: 'viewer' },
   { method: 'POST', path: '/v1/ops/billing/mandates', role: 'operator' },
   { method: 'POST', path: '/v1/ops/billing/mandates/{id}/revoke', role: 'operator' },

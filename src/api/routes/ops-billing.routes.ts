@@ -4,6 +4,7 @@ import { registerMandate, revokeMandate } from '../../billing/mandates.js';
 import { listBillingBreaks, resolveBreak } from '../../billing/reconciliation.js';
 import { requestRefund } from '../../billing/refunds.js';
 import { parseCalendarDate } from '../../core/calendar-date.js';
+import { QUEUE_BILLING_FILES } from '../../queue/queues.js';
 import type { AppDeps } from '../app.js';
 import { CalendarDateString, errorRef, Fen, IdParam, opsErrors, Reason } from '../schemas.js';
 
@@ -32,6 +33,15 @@ export function opsBillingRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         attemptsMax: billing.attemptsPerInstallmentMax, actor: request.opsPrincipal!.actor,
       });
       return reply.status(run.alreadyStarted ? 200 : 201).send(run);
+    });
+
+    app.post('/v1/ops/billing/file-cycles', {
+      onRequest: deps.auth.require('operator'),
+      schema: { tags: ['ops', 'billing'], summary: 'Send waiting batch request files and collect the carrier\'s files now, without waiting for the schedule',
+        response: { 202: Type.Object({ jobId: Type.String() }), ...opsErrors } },
+    }, async (_request, reply) => {
+      const job = await deps.queues.get(QUEUE_BILLING_FILES).add('file-cycle', {});
+      return reply.status(202).send({ jobId: job.id ?? '' });
     });
 
     app.get('/v1/ops/billing/deduction-runs/:id', {
