@@ -117,9 +117,14 @@ async function applyChunk(tx: Queryable, lines: readonly ChargedLine[], business
     FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[]) AS t(id, status, charged, repayment_id) WHERE a.id = t.id`,
   [writes.attempts.map((a) => a.id), writes.attempts.map((a) => a.status), writes.attempts.map((a) => a.chargedFen),
     writes.attempts.map((a) => repaymentByRef.get(a.ref))]);
+  // The same events a real-time charge publishes: settlement to investors and the SMS receipt follow them.
   await tx.query(`INSERT INTO outbox (queue, job_name, payload)
-    SELECT $1, 'loan.repayment_posted', jsonb_build_object('loanId', loan_id, 'repaymentId', id, 'channel', 'phone_credit', 'amountFen', amount_fen)
-    FROM repayments WHERE id = ANY($2::bigint[]) ORDER BY id`, [QUEUE_DOMAIN_EVENTS, repaymentIds.map((r) => r.id)]);
+    SELECT $1, e.name, e.payload FROM repayments r JOIN deduction_attempts a ON a.repayment_id = r.id
+    CROSS JOIN LATERAL (VALUES
+      (1, 'loan.repayment_posted', jsonb_build_object('loanId', r.loan_id, 'repaymentId', r.id, 'channel', 'phone_credit', 'amountFen', r.amount_fen)),
+      (2, 'billing.deduction_charged', jsonb_build_object('loanId', r.loan_id, 'installment', a.installment_number, 'amountFen', r.amount_fen, 'repaymentId', r.id))
+    ) AS e(ord, name, payload)
+    WHERE r.id = ANY($2::bigint[]) ORDER BY r.id, e.ord`, [QUEUE_DOMAIN_EVENTS, repaymentIds.map((r) => r.id)]);
 }
 
 async function writeInstallments(tx: Queryable, rows: readonly (InstallmentRecord & { loanId: number })[]): Promise<void> {

@@ -3,7 +3,7 @@
  * attempts go to the carrier in one request file per business date. The carrier's files
  * (responses, monthly settlements, recharge feeds) are collected from our inbox, each
  * ingested all or nothing and then applied in the same transaction:
- * - a response file posts its charges (applyDeductionResponses);
+ * - a response file posts its charges (applyDeductionResponses) and reconciles;
  * - a settlement file moves the receivable to custody cash and reconciles;
  * - a recharge feed gives waiting installments of the subscribers who topped up a new attempt.
  * Every collected file is archived, whatever its outcome; billing_files remembers it.
@@ -16,7 +16,7 @@ import { applyDeductionResponses } from './apply-deduction-results.js';
 import { enqueueChargeJobs, insertAttempts } from './deduction-runs.js';
 import { writeDeductionRequestFile, type DeductionRequestFileResult, type DeductionRequestOutbox } from './deduction-request-file.js';
 import { BILLING_STAGE_TABLE, ingestBillingFile, type BillingFileReaderPort, type IngestibleBillingFileKind, type IngestResult } from './ingest-batch-file.js';
-import { postSettlement, reconcileBilling } from './reconciliation.js';
+import { postSettlement, reconcileResponses, reconcileSettlement } from './reconciliation.js';
 
 /** What the batch cycle needs of the carrier's SFTP server (adapters/billing/sftp-client.ts). */
 export interface BillingFileTransport extends DeductionRequestOutbox {
@@ -59,9 +59,10 @@ function applyFile(deps: BillingFileDeps) {
     const businessDate = await fileBusinessDate(tx, fileDbId);
     if (kind === 'deduction_response') {
       await applyDeductionResponses(tx, fileDbId, businessDate, deps.attemptsMax);
+      await reconcileResponses(tx, businessDate);
     } else if (kind === 'settlement') {
       await postSettlement(tx, fileDbId, businessDate);
-      await reconcileBilling(tx, businessDate);
+      await reconcileSettlement(tx, businessDate);
     } else {
       await enqueueChargeJobs(tx, await insertAttempts(tx, WAITING_AFTER_FEED, [], { runId: null, trigger: 'recharge', status: 'pending', attemptsMax: deps.attemptsMax }));
     }

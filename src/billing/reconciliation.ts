@@ -25,31 +25,42 @@ export async function postSettlement(tx: Queryable, fileDbId: number, businessDa
   return total.fen;
 }
 
-/**
- * Finds breaks up to `businessDate`: charges never settled (missing), settled for a
- * different amount (amount_mismatch), and settlements of charges we do not have
- * (unexpected). A break already listed is not listed again.
- */
-export async function reconcileBilling(tx: Queryable, businessDate: CalendarDate): Promise<number> {
-  const rows = await tx.query(`WITH charged AS (
-      SELECT a.reference_code, a.charged_fen FROM deduction_attempts a JOIN repayments r ON r.id = a.repayment_id
-      WHERE a.status IN ('charged', 'partial') AND r.business_date <= $1::date),
-    settled AS (
-      SELECT s.reference_code, sum(s.amount_fen)::bigint AS amount_fen FROM billing_settlement_lines s
-      JOIN billing_files f ON f.id = s.file_id WHERE f.business_date <= $1::date GROUP BY s.reference_code),
-    breaks AS (
-      SELECT 'missing' AS kind, c.reference_code, c.charged_fen AS expected, NULL::bigint AS actual, 'charged but not in any settlement file' AS detail
-        FROM charged c LEFT JOIN settled s USING (reference_code) WHERE s.reference_code IS NULL
-      UNION ALL
-      SELECT 'amount_mismatch', c.reference_code, c.charged_fen, s.amount_fen, 'settled amount differs from the charge'
-        FROM charged c JOIN settled s USING (reference_code) WHERE s.amount_fen <> c.charged_fen
-      UNION ALL
-      SELECT 'unexpected', s.reference_code, NULL, s.amount_fen, 'settled by the carrier but no completed charge of ours'
-        FROM settled s LEFT JOIN charged c USING (reference_code) WHERE c.reference_code IS NULL)
+/** Inserts the breaks a query finds (kind, reference_code, expected, actual, detail); one listed already is not listed again. */
+async function insertBreaks(tx: Queryable, businessDate: CalendarDate, breaksSql: string): Promise<number> {
+  const rows = await tx.query(`WITH breaks AS (${breaksSql})
     INSERT INTO reconciliation_breaks (source, business_date, kind, reference_code, expected_fen, actual_fen, detail)
     SELECT 'billing', $1::date, kind, reference_code, expected, actual, detail FROM breaks
     ON CONFLICT (source, kind, reference_code) DO NOTHING RETURNING id`, [businessDate]);
   return rows.length;
+}
+
+/**
+ * After a settlement file: charges up to `businessDate` never settled (missing), settled for
+ * a different amount (amount_mismatch), and settlements of charges we do not have (unexpected).
+ */
+export function reconcileSettlement(tx: Queryable, businessDate: CalendarDate): Promise<number> {
+  return insertBreaks(tx, businessDate, `WITH charged AS (
+      SELECT a.reference_code, a.charged_fen FROM deduction_attempts a JOIN repayments r ON r.id = a.repayment_id
+      WHERE a.status IN ('charged', 'partial') AND r.business_date <= $1::date),
+    settled AS (
+      SELECT s.reference_code, sum(s.amount_fen)::bigint AS amount_fen FROM billing_settlement_lines s
+      JOIN billing_files f ON f.id = s.file_id WHERE f.business_date <= $1::date GROUP BY s.reference_code)
+    SELECT 'missing' AS kind, c.reference_code, c.charged_fen AS expected, NULL::bigint AS actual, 'charged but not in any settlement file' AS detail
+      FROM charged c LEFT JOIN settled s USING (reference_code) WHERE s.reference_code IS NULL
+    UNION ALL
+    SELECT 'amount_mismatch', c.reference_code, c.charged_fen, s.amount_fen, 'settled amount differs from the charge'
+      FROM charged c JOIN settled s USING (reference_code) WHERE s.amount_fen <> c.charged_fen
+    UNION ALL
+    SELECT 'unexpected', s.reference_code, NULL, s.amount_fen, 'settled by the carrier but no completed charge of ours'
+      FROM settled s LEFT JOIN charged c USING (reference_code) WHERE c.reference_code IS NULL`);
+}
+
+/** After a response file: requests of that business date the carrier left unanswered (no_result). */
+export function reconcileResponses(tx: Queryable, businessDate: CalendarDate): Promise<number> {
+  return insertBreaks(tx, businessDate, `SELECT 'no_result' AS kind, a.reference_code, coalesce(a.requested_fen, a.due_fen) AS expected,
+      NULL::bigint AS actual, 'in a request file whose response file came back without it' AS detail
+    FROM deduction_attempts a JOIN deduction_runs r ON r.id = a.run_id
+    WHERE a.status = 'requested_in_file' AND r.business_date = $1::date`);
 }
 
 export interface ReconciliationBreak {

@@ -111,4 +111,20 @@ describe('batch phone-credit deductions over SFTP', () => {
     const jobs = await t.db.query(`SELECT 1 FROM outbox WHERE queue = 'billing-charges'`);
     expect(jobs).toHaveLength(1);
   });
+
+  it('lists a request the carrier left without a result as a break', async () => {
+    const run = await startDeductionRun(t.db, { businessDate: '2026-03-15', daysBefore: 0, attemptsMax: 5, mode: 'batch', actor: 'test' });
+    await sendDeductionRequests(deps, '2026-03-15', NOW);
+    await sim.settled();
+    // An attempt of the same run that the carrier's answer does not mention.
+    const [lost] = await t.db.query<{ reference_code: string }>(`INSERT INTO deduction_attempts
+        (run_id, loan_id, installment_number, attempt_no, trigger, reference_code, msisdn, plan, due_fen, status)
+      SELECT $1, loan_id, 3, 1, 'schedule', 'DED' || loan_id || 'I3A1', msisdn, plan, 3333, 'requested_in_file'
+      FROM deduction_mandates ORDER BY loan_id LIMIT 1 RETURNING reference_code`, [run.runId]);
+    expect((await collectCarrierFiles(deps)).map((c) => c.result.status)).toEqual(['applied']);
+    const breaks = await listBillingBreaks(t.db, '2026-03-15');
+    expect(breaks.filter((b) => b.kind === 'no_result')).toEqual([expect.objectContaining({ referenceCode: lost!.reference_code, expectedFen: 3_333 })]);
+    const events = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox WHERE job_name = 'billing.deduction_charged'`);
+    expect(events[0]!.n).toBeGreaterThan(0);
+  });
 });
