@@ -10,7 +10,7 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database.
 
 describe('which installments a deduction run charges', () => {
   let t: TestDatabase;
-  const loans: Record<string, number> = {};
+  const loans: { dueFeb15?: number; dueFeb20?: number; noMandate?: number } = {};
 
   async function loanDisbursedOn(date: string, withMandate = true): Promise<number> {
     const loan = await applyForLoan(t.db, { borrowerName: '周八', idNumber: freshIdNumber(), mobile: freshMobile(), productCode: 'X001',
@@ -49,7 +49,7 @@ describe('which installments a deduction run charges', () => {
     await t.db.query(`UPDATE deduction_mandates SET status = 'revoked' WHERE loan_id = $1`, [loans.dueFeb15]);
     await startDeductionRun(t.db, { businessDate: '2026-02-18', daysBefore: 0, attemptsMax: 5, mode: 'realtime', actor: 'test' });
     expect((await attempts()).filter((a) => a.run_date === '2026-02-18')).toEqual([]);
-    await registerMandate(t.db, loans.dueFeb15, 'prepaid');
+    await registerMandate(t.db, loans.dueFeb15!, 'prepaid');
     await startDeductionRun(t.db, { businessDate: '2026-02-19', daysBefore: 0, attemptsMax: 5, mode: 'realtime', actor: 'test' });
     expect((await attempts()).filter((a) => a.run_date === '2026-02-19')).toEqual([{ loan_id: loans.dueFeb15, installment_number: 1, run_date: '2026-02-19' }]);
   });
