@@ -1,16 +1,10 @@
 import { invariant } from '../core/domain-error.js';
 import { buildSchedule, type ScheduleTerms } from '../core/schedule.js';
 import type { Queryable } from '../db/database.js';
+import type { InstallmentRecord } from './loan-repository.js';
 
-export interface InstallmentRow {
-  loanId: number;
-  number: number;
-  periodStart: string;
-  dueDate: string;
-  principalFen: number;
-  interestFen: number;
-  feeFen: number;
-}
+/** A new installment: its schedule part, before anything is paid, accrued or charged. */
+export type InstallmentRow = Pick<InstallmentRecord, 'number' | 'periodStart' | 'dueDate' | 'principalFen' | 'interestFen' | 'feeFen'> & { loanId: number };
 
 /** The loan's schedule as rows; the service fee is due with the first installment. */
 export function installmentRows(loanId: number, terms: ScheduleTerms, serviceFeeFen: number): InstallmentRow[] {
