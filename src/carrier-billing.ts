@@ -10,7 +10,10 @@ import { randomBytes } from 'node:crypto';
 import { parseBatchFileName } from '../adapters/billing/batch-file-format.js';
 import { batchFileReaderPort } from '../adapters/billing/batch-file-reader.js';
 import { BillingSftpClient } from '../adapters/billing/sftp-client.js';
-import { startBillingSftpSimulator } from '../adapters/billing/sftp-simulator.js';
+import { startBillingSftpSimulator, type BillingSftpSimulator } from '../adapters/billing/sftp-simulator.js';
+import { billingSandboxRoutes } from '../adapters/billing/sandbox.routes.js';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { AppDeps } from './api/app.js';
 import type { BillingFileDeps, BillingFileTransport } from './billing/billing-files.js';
 import type { Database } from './db/database.js';
 import { createBillingSoapClient, BILLING_SOAP_TIMEOUT_MS } from '../adapters/billing/soap-client.js';
@@ -25,6 +28,8 @@ export interface BillingConnection {
   files: BillingFileDeps;
   /** Where the SOAP calls and the SFTP files go, for the start-up banner. */
   describe: { soap: string; sftp: string };
+  /** The simulated carrier's controls, when any billing system is simulated. */
+  sandboxRoutes: ((deps: AppDeps) => FastifyPluginAsyncTypebox)[];
   /** Starts pushing simulated recharges once the API listens (sandbox only). */
   startNotifier(apiAddress: string): void;
   close(): Promise<void>;
@@ -54,12 +59,13 @@ export async function connectBilling(config: Config, db: Database): Promise<Bill
     soapUrl = simulator.url;
   }
   let sftpUrl: string;
+  let sftpSimulator: BillingSftpSimulator | undefined;
   if (sftp.kind === 'remote') {
     sftpUrl = sftp.url.toString();
   } else {
     const rootDir = path.resolve(config.dataDir, 'billing-sftp');
     await mkdir(rootDir, { recursive: true });
-    const simulator = await startBillingSftpSimulator({ book, rootDir, host: '127.0.0.1', port: 0, username: 'lender', password: randomBytes(16).toString('hex'),
+    const simulator = sftpSimulator = await startBillingSftpSimulator({ book, rootDir, host: '127.0.0.1', port: 0, username: 'lender', password: randomBytes(16).toString('hex'),
       partialCharges: config.billing.partialChargesAllowed, reserveFen: config.billing.prepaidReserveFen });
     closers.push(() => simulator.close());
     sftpUrl = simulator.url;
@@ -69,6 +75,7 @@ export async function connectBilling(config: Config, db: Database): Promise<Bill
   return {
     port: client,
     files: fileDeps(db, new BillingSftpClient(sftpUrl), config),
+    sandboxRoutes: soap.kind === 'simulator' || sftpSimulator ? [billingSandboxRoutes(book, sftpSimulator)] : [],
     describe: {
       soap: soap.kind === 'remote' ? soap.url.origin : `built-in simulator at ${soapUrl}`,
       sftp: sftp.kind === 'remote' ? `${sftp.url.protocol}//${sftp.url.host}` : `built-in simulator at sftp://127.0.0.1:${new URL(sftpUrl).port}`,

@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   const relay = new OutboxRelay({ db, queues, logger });
   relay.start(OUTBOX_RELAY_INTERVAL_MS);
 
-  const app = await buildApp({ db, config, queues, logger: { level: config.logLevel, redact: LOG_REDACT_PATHS } });
+  const app = await buildApp({ db, config, queues, logger: { level: config.logLevel, redact: LOG_REDACT_PATHS }, sandboxRoutes: billing.sandboxRoutes });
   const address = await app.listen({ host: config.host, port: config.port });
   billing.startNotifier(address);
 

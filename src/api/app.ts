@@ -4,7 +4,7 @@
  */
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
@@ -45,6 +45,8 @@ export interface BuildAppOptions {
   config: Config;
   queues: QueueSet;
   logger?: FastifyServerOptions['logger'];
+  /** Routes only the sandbox serves (the simulators' controls), registered after the product's own. */
+  sandboxRoutes?: readonly ((deps: AppDeps) => FastifyPluginAsyncTypebox)[];
 }
 
 /** Log redaction: credentials never reach the log; request bodies are not logged at all. */
@@ -119,6 +121,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(opsUserRoutes(deps));
   await app.register(opsBillingRoutes(deps));
   await app.register(carrierBillingRoutes(deps));
+  for (const routes of options.sandboxRoutes ?? []) await app.register(routes(deps));
   await app.ready();
   return app;
 }
