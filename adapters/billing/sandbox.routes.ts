@@ -22,13 +22,14 @@ const Subscriber = Type.Object({
 
 export function billingSandboxRoutes(book: SubscriberBook, sftp: BillingSftpSimulator | undefined) {
   return (deps: AppDeps): FastifyPluginAsyncTypebox => async (app) => {
-    app.put('/v1/sandbox/billing/subscribers/:msisdn', {
+    // The number travels in the body, never in the path: request logs carry paths.
+    app.post('/v1/sandbox/billing/subscribers', {
       onRequest: deps.auth.require('operator'),
       schema: { tags: ['sandbox'], summary: 'Set a simulated subscriber\'s plan, status, credit and bill',
-        params: Type.Object({ msisdn: Type.String() }), body: Type.Omit(Subscriber, ['msisdn']), response: { 200: Subscriber, ...opsErrors } },
+        body: Subscriber, response: { 200: Subscriber, ...opsErrors } },
     }, async (request) => {
-      const msisdn = parseMobile(request.params.msisdn, 'msisdn');
-      book.set({ msisdn, ...request.body });
+      const msisdn = parseMobile(request.body.msisdn, 'msisdn');
+      book.set({ ...request.body, msisdn });
       return book.get(msisdn)!;
     });
 

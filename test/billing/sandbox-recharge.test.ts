@@ -48,8 +48,8 @@ describe('sandbox billing controls', () => {
   });
 
   it('sets up a subscriber, and a top-up reaches the recharge endpoint signed and triggers a new attempt', async () => {
-    const set = await app.inject({ method: 'PUT', url: `/v1/sandbox/billing/subscribers/${msisdn}`, headers,
-      payload: { plan: 'prepaid', status: 'active', balanceFen: 0, billFen: 0 } });
+    const set = await app.inject({ method: 'POST', url: '/v1/sandbox/billing/subscribers', headers,
+      payload: { msisdn, plan: 'prepaid', status: 'active', balanceFen: 0, billFen: 0 } });
     expect(set.json()).toEqual({ msisdn, plan: 'prepaid', status: 'active', balanceFen: 0, billFen: 0 });
     const loanId = await createActiveLoan(app, loanApplication({ productCode: 'X001', principalFen: 1_000_000, mobile: msisdn, repaymentChannels: ['phone_credit'] }));
     await app.inject({ method: 'POST', url: '/v1/ops/billing/mandates', headers, payload: { loanId, plan: 'prepaid' } });
