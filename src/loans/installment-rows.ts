@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { invariant } from '../core/domain-error.js';
 import { buildSchedule, type ScheduleTerms } from '../core/schedule.js';
 import type { Queryable } from '../db/database.js';
@@ -20,20 +21,14 @@ export function installmentRows(loanId: number, terms: ScheduleTerms, serviceFee
   }));
 }
 
-const INSERT_CHUNK_ROWS = 20_000;
+function* csvLines(rows: readonly InstallmentRow[]): Generator<string> {
+  for (const r of rows) yield `${r.loanId},${r.number},${r.periodStart},${r.dueDate},${r.principalFen},${r.interestFen},${r.feeFen}\n`;
+}
 
-/** One statement per chunk of rows, never one per row. */
+/** COPY, not a statement per row: a migrated loan book brings millions of installments. */
 export async function insertInstallments(tx: Queryable, rows: readonly InstallmentRow[]): Promise<void> {
-  for (let start = 0; start < rows.length; start += INSERT_CHUNK_ROWS) {
-    const chunk = rows.slice(start, start + INSERT_CHUNK_ROWS);
-    const inserted = await tx.query<{ n: number }>(
-      `WITH ins AS (
-         INSERT INTO installments (loan_id, number, period_start, due_date, principal_fen, interest_fen, fee_fen)
-         SELECT * FROM unnest($1::bigint[], $2::int[], $3::date[], $4::date[], $5::bigint[], $6::bigint[], $7::bigint[])
-         RETURNING 1)
-       SELECT count(*)::int AS n FROM ins`,
-      [chunk.map((r) => r.loanId), chunk.map((r) => r.number), chunk.map((r) => r.periodStart), chunk.map((r) => r.dueDate),
-        chunk.map((r) => r.principalFen), chunk.map((r) => r.interestFen), chunk.map((r) => r.feeFen)]);
-    invariant(inserted[0]?.n === chunk.length, 'not every installment row was inserted');
-  }
+  const copied = await tx.copyFrom(
+    'COPY installments (loan_id, number, period_start, due_date, principal_fen, interest_fen, fee_fen) FROM STDIN WITH (FORMAT csv)',
+    Readable.from(csvLines(rows)));
+  invariant(copied === rows.length, `copied ${copied} of ${rows.length} installment rows`);
 }
