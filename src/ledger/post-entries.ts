@@ -54,21 +54,18 @@ SELECT e.entry_key, e.fingerprint, i.id AS inserted_id,
 FROM entries e LEFT JOIN inserted i ON i.idempotency_key = e.entry_key`;
 }
 
-function ensureAccountsStatement(source: string): string {
+/**
+ * Creates the entry's accounts that do not exist yet and locks the rest, in one statement:
+ * ON CONFLICT DO UPDATE locks every conflicting row even when its WHERE is false, so nothing
+ * is rewritten. Rows are taken in account code order by every transaction alike; without a
+ * common order, two transactions updating shared accounts (custody cash, income) deadlock.
+ */
+function ensureAndLockAccountsStatement(source: string): string {
   return `
 INSERT INTO ledger_accounts (code, owner_type, owner_id, purpose)
 SELECT DISTINCT account_code, split_part(account_code, ':', 1), split_part(account_code, ':', 2), split_part(account_code, ':', 3)
 FROM ${source} ORDER BY account_code
-ON CONFLICT (code) DO NOTHING`;
-}
-
-/**
- * Locks the entries' accounts in id order before the balance update. Without it, two
- * transactions updating shared accounts (custody cash, income) lock them in whatever order
- * their join plans visit the rows and deadlock (seen with a few concurrent postings).
- */
-function lockAccountsStatement(source: string): string {
-  return `SELECT id FROM ledger_accounts WHERE code IN (SELECT account_code FROM ${source}) ORDER BY id FOR NO KEY UPDATE`;
+ON CONFLICT (code) DO UPDATE SET code = EXCLUDED.code WHERE false`;
 }
 
 function unbalancedStatement(source: string): string {
@@ -96,8 +93,7 @@ async function postFromSource(tx: Queryable, source: string, params: readonly un
       throw new DomainError('LEDGER_UNBALANCED', `entry ${first.entry_key} does not balance (sum ${first.total} fen)`, 'lines');
     }
   }
-  await tx.query(ensureAccountsStatement(source), params);
-  await tx.query(lockAccountsStatement(source), params);
+  await tx.query(ensureAndLockAccountsStatement(source), params);
   const rows = await tx.query<PostingRow>(postingStatement(source), params);
   invariant(rows.length === 0 || rows[0]!.postings_inserted === rows[0]!.postings_expected,
     'a posting did not find its account');
