@@ -38,7 +38,7 @@ const BENCHMARKS: readonly Benchmark[] = [
  */
 function runInOwnProcess(file: string): Promise<BenchResult[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(path.dirname(fileURLToPath(import.meta.url)), file), '--json'],
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(path.dirname(fileURLToPath(import.meta.url)), file), '--json'],
       { stdio: ['ignore', 'pipe', 'inherit'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString('utf8'); });
