@@ -13,9 +13,9 @@ import type { CalendarDate } from '../core/calendar-date.js';
 import { invariant } from '../core/domain-error.js';
 import type { Database, Queryable } from '../db/database.js';
 import { applyDeductionResponses } from './apply-deduction-results.js';
-import { enqueueChargeJobs, insertAttempts } from './deduction-runs.js';
 import { writeDeductionRequestFile, type DeductionRequestFileResult, type DeductionRequestOutbox } from './deduction-request-file.js';
 import { BILLING_STAGE_TABLE, ingestBillingFile, type BillingFileReaderPort, type IngestibleBillingFileKind, type IngestResult } from './ingest-batch-file.js';
+import { retryWaitingInstallments } from './recharges.js';
 import { postSettlement, reconcileResponses, reconcileSettlement } from './reconciliation.js';
 
 /** What the batch cycle needs of the carrier's SFTP server (adapters/billing/sftp-client.ts). */
@@ -49,11 +49,6 @@ async function fileBusinessDate(tx: Queryable, fileDbId: number): Promise<Calend
   return row.business_date;
 }
 
-/** Waiting installments of the subscribers whose recharge this feed brought in for the first time. */
-const WAITING_AFTER_FEED = `SELECT a.loan_id, a.installment_number AS number FROM deduction_attempts a
-  WHERE a.status = 'insufficient' AND a.msisdn IN (SELECT msisdn FROM ${BILLING_STAGE_TABLE} WHERE is_new)
-    AND a.attempt_no = (SELECT max(b.attempt_no) FROM deduction_attempts b WHERE b.loan_id = a.loan_id AND b.installment_number = a.installment_number)`;
-
 function applyFile(deps: BillingFileDeps) {
   return async (tx: Queryable, fileDbId: number, kind: IngestibleBillingFileKind): Promise<void> => {
     const businessDate = await fileBusinessDate(tx, fileDbId);
@@ -64,7 +59,8 @@ function applyFile(deps: BillingFileDeps) {
       await postSettlement(tx, fileDbId, businessDate);
       await reconcileSettlement(tx, businessDate);
     } else {
-      await enqueueChargeJobs(tx, await insertAttempts(tx, WAITING_AFTER_FEED, [], { runId: null, trigger: 'recharge', status: 'pending', attemptsMax: deps.attemptsMax }));
+      // Subscribers whose recharge this feed brought in for the first time.
+      await retryWaitingInstallments(tx, `a.msisdn IN (SELECT msisdn FROM ${BILLING_STAGE_TABLE} WHERE is_new)`, [], deps.attemptsMax);
     }
   };
 }

@@ -11,7 +11,6 @@ import type { Database, Queryable } from '../db/database.js';
 import { QUEUE_BILLING_CHARGES } from '../queue/queues.js';
 
 export type DeductionMode = 'realtime' | 'batch';
-export const OPEN_ATTEMPT_STATUSES = ['pending', 'charging', 'requested_in_file'] as const;
 
 export interface DeductionRunRequest {
   businessDate: string;
@@ -27,7 +26,11 @@ export interface StartedRun { runId: number; businessDate: CalendarDate; attempt
 export const INSTALLMENT_DUE_SQL = `(i.principal_fen - i.principal_paid_fen + i.interest_fen - i.interest_paid_fen
   + i.fee_fen - i.fee_paid_fen + i.penalty_fen - i.penalty_paid_fen)`;
 
-/** Inserts the next attempt for each candidate installment; `candidates` yields (loan_id, number). */
+/**
+ * Inserts the next attempt for each candidate installment; `candidates` yields (loan_id,
+ * number). The attempt's referenceCode is `DED<loan>I<installment>A<attempt>`: stable, so
+ * a retry of the attempt sends the carrier the same reference.
+ */
 export async function insertAttempts(
   tx: Queryable, candidates: string, params: unknown[], run: { runId: number | null; trigger: string; status: string; attemptsMax: number },
 ): Promise<number[]> {

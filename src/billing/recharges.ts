@@ -31,10 +31,20 @@ export function parseRechargeEvent(value: unknown): RechargeEvent {
   return { eventId: v.eventId, msisdn: parseMobile(v.msisdn, 'msisdn'), amountFen: v.amountFen, rechargedAt: at.toISOString() };
 }
 
-/** Waiting installments of one subscriber: the latest attempt ran out of credit. */
-const WAITING_FOR_MSISDN = `SELECT a.loan_id, a.installment_number AS number FROM deduction_attempts a
-  WHERE a.msisdn = $1 AND a.status = 'insufficient'
-    AND a.attempt_no = (SELECT max(b.attempt_no) FROM deduction_attempts b WHERE b.loan_id = a.loan_id AND b.installment_number = a.installment_number)`;
+/**
+ * Gives each installment waiting on low credit (its latest attempt found too little) of the
+ * subscribers `msisdnCondition` selects one new attempt and its queue job. Returns how many.
+ */
+export async function retryWaitingInstallments(
+  tx: Queryable, msisdnCondition: string, params: unknown[], attemptsMax: number,
+): Promise<number> {
+  const waiting = `SELECT a.loan_id, a.installment_number AS number FROM deduction_attempts a
+    WHERE ${msisdnCondition} AND a.status = 'insufficient'
+      AND a.attempt_no = (SELECT max(b.attempt_no) FROM deduction_attempts b WHERE b.loan_id = a.loan_id AND b.installment_number = a.installment_number)`;
+  const ids = await insertAttempts(tx, waiting, params, { runId: null, trigger: 'recharge', status: 'pending', attemptsMax });
+  await enqueueChargeJobs(tx, ids);
+  return ids.length;
+}
 
 export async function recordRechargeInTransaction(
   tx: Queryable, event: RechargeEvent, source: 'webhook' | 'sftp', attemptsMax: number,
@@ -43,9 +53,8 @@ export async function recordRechargeInTransaction(
     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id) DO NOTHING RETURNING id`,
   [event.eventId, event.msisdn, event.amountFen, event.rechargedAt, source]);
   if (inserted.length === 0) return { eventId: event.eventId, duplicate: true, attemptsTriggered: 0 };
-  const ids = await insertAttempts(tx, WAITING_FOR_MSISDN, [event.msisdn], { runId: null, trigger: 'recharge', status: 'pending', attemptsMax });
-  await enqueueChargeJobs(tx, ids);
-  return { eventId: event.eventId, duplicate: false, attemptsTriggered: ids.length };
+  const attemptsTriggered = await retryWaitingInstallments(tx, 'a.msisdn = $1', [event.msisdn], attemptsMax);
+  return { eventId: event.eventId, duplicate: false, attemptsTriggered };
 }
 
 export function recordRecharge(db: Database, event: RechargeEvent, source: 'webhook' | 'sftp', attemptsMax: number): Promise<RechargeResult> {

@@ -34,8 +34,3 @@ export function planCharge(input: ChargePlanInput): ChargePlan {
   }
   return plan;
 }
-
-/** Our Parlay X referenceCode for one attempt: stable, so a retry of the attempt reuses it. */
-export function deductionReference(loanId: number, installmentNumber: number, attemptNo: number): string {
-  return `DED${loanId}I${installmentNumber}A${attemptNo}`;
-}

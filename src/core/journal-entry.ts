@@ -63,14 +63,3 @@ export function assertBalanced(entry: JournalEntryDraft): void {
   }
   if (sum !== 0) throw new DomainError('LEDGER_UNBALANCED', `entry ${idempotencyKey} does not balance: postings sum to ${sum} fen`, 'lines');
 }
-
-/** Drops zero lines and merges lines on the same account, so callers can build entries plainly. */
-export function compactLines(lines: readonly PostingLine[]): PostingLine[] {
-  const byCode = new Map<string, PostingLine>();
-  for (const line of lines) {
-    const code = accountCode(line.account);
-    const existing = byCode.get(code);
-    byCode.set(code, { account: line.account, amountFen: (existing?.amountFen ?? 0) + line.amountFen });
-  }
-  return [...byCode.values()].filter((line) => line.amountFen !== 0);
-}

@@ -13,7 +13,7 @@
 import { DomainError, invariant } from '../core/domain-error.js';
 import { parseCalendarDate, type CalendarDate } from '../core/calendar-date.js';
 import { accountCode, platformAccount } from '../core/journal-entry.js';
-import { canTransition, DELINQUENCY_BUCKETS } from '../core/loan-state.js';
+import { canTransition, DELINQUENCY_BUCKETS, SERVICED_STATUSES } from '../core/loan-state.js';
 import type { Database, Queryable } from '../db/database.js';
 import { postStagedEntries } from '../ledger/post-entries.js';
 import { QUEUE_DOMAIN_EVENTS } from '../queue/queues.js';
@@ -31,7 +31,7 @@ export interface CloseOfBusinessSummary {
   buckets: Record<string, number>;
 }
 
-const SERVICED = `('active', 'overdue')`;
+const SERVICED = `(${SERVICED_STATUSES.map((status) => `'${status}'`).join(', ')})`;
 const INTEREST_INCOME = accountCode(platformAccount('interest_income'));
 const PENALTY_INCOME = accountCode(platformAccount('penalty_income'));
 

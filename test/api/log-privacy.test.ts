@@ -2,46 +2,27 @@
  * Logs never carry a full phone number or ID number: every route that receives one is
  * called with logging at its most verbose, and the captured log is searched for them.
  */
-import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signCarrierWebhook } from '../../src/billing/carrier-webhook.js';
-import { buildApp } from '../../src/api/app.js';
-import { loadConfig } from '../../src/config.js';
-import { seedProductLibrary } from '../../src/products/product-library.js';
-import { QueueSet } from '../../src/queue/queues.js';
-import { openRedis } from '../../src/queue/redis.js';
-import { ADMIN_TOKEN, TEST_REDIS_URL, WEBHOOK_SECRET, withWrongCheckChar } from '../support/api-app.js';
+import { ADMIN_TOKEN, createApiApp, WEBHOOK_SECRET, withWrongCheckChar, type ApiTestContext } from '../support/api-app.js';
 import { freshIdNumber } from '../support/identities.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 describe('personal numbers in logs', () => {
-  let t: TestDatabase;
+  let ctx: ApiTestContext;
   let app: FastifyInstance;
-  let redis: Redis;
-  let queues: QueueSet;
   const captured: string[] = [];
   const headers = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
   const mobile = '13987654321';
   const idNumber = freshIdNumber();
 
   beforeAll(async () => {
-    t = await createTestDatabase();
-    const config = loadConfig({ OPS_TOKEN: ADMIN_TOKEN, BILLING_WEBHOOK_SECRET: WEBHOOK_SECRET });
-    await seedProductLibrary(t.db, config.annualRateCeilingPpm);
-    redis = await openRedis(TEST_REDIS_URL);
-    queues = new QueueSet({ connection: redis, prefix: `{test-${randomUUID()}}` });
     const stream = new Writable({ write(chunk: Buffer, _encoding, done) { captured.push(chunk.toString('utf8')); done(); } });
-    app = await buildApp({ db: t.db, config, queues, logger: { level: 'trace', stream } });
+    ctx = await createApiApp({ logger: { level: 'trace', stream } });
+    app = ctx.app;
   });
-  afterAll(async () => {
-    await app.close();
-    await queues.close();
-    await redis.quit();
-    await t.drop();
-  });
+  afterAll(async () => { await ctx.close(); });
 
   it('keeps them out of request, response and error logs', async () => {
     const application = { borrowerName: '吴九', idNumber, mobile, productCode: 'X001', principalFen: 1_000_000, repaymentChannels: ['phone_credit'] };

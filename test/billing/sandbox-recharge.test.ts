@@ -3,48 +3,31 @@
  * the simulated carrier send its signed recharge notification to the product's endpoint,
  * which gives the installment waiting on low credit a new attempt.
  */
-import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { billingSandboxRoutes } from '../../adapters/billing/sandbox.routes.js';
 import { startRechargeNotifier, type RechargeNotifier } from '../../adapters/billing/recharge-notifier.js';
 import { SubscriberBook } from '../../adapters/billing/subscriber-book.js';
-import { buildApp } from '../../src/api/app.js';
-import { loadConfig } from '../../src/config.js';
-import { seedProductLibrary } from '../../src/products/product-library.js';
-import { QueueSet } from '../../src/queue/queues.js';
-import { openRedis } from '../../src/queue/redis.js';
 import { waitFor } from '../queue/support.js';
-import { ADMIN_TOKEN, createActiveLoan, loanApplication, TEST_REDIS_URL, WEBHOOK_SECRET } from '../support/api-app.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { ADMIN_TOKEN, createActiveLoan, createApiApp, loanApplication, WEBHOOK_SECRET, type ApiTestContext } from '../support/api-app.js';
 
 describe('sandbox billing controls', () => {
-  let t: TestDatabase;
+  let ctx: ApiTestContext;
   let app: FastifyInstance;
-  let redis: Redis;
-  let queues: QueueSet;
   let notifier: RechargeNotifier;
   const book = new SubscriberBook(0);
   const headers = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
   const msisdn = '13955550001';
 
   beforeAll(async () => {
-    t = await createTestDatabase();
-    const config = loadConfig({ OPS_TOKEN: ADMIN_TOKEN, BILLING_WEBHOOK_SECRET: WEBHOOK_SECRET });
-    await seedProductLibrary(t.db, config.annualRateCeilingPpm);
-    redis = await openRedis(TEST_REDIS_URL);
-    queues = new QueueSet({ connection: redis, prefix: `{test-${randomUUID()}}` });
-    app = await buildApp({ db: t.db, config, queues, sandboxRoutes: [billingSandboxRoutes(book, undefined)] });
+    ctx = await createApiApp({ sandboxRoutes: [billingSandboxRoutes(book, undefined)] });
+    app = ctx.app;
     const address = await app.listen({ host: '127.0.0.1', port: 0 });
     notifier = startRechargeNotifier({ book, targetUrl: `${address}/v1/carrier/billing/recharges`, secret: WEBHOOK_SECRET, firstDelayMs: 10 });
   });
   afterAll(async () => {
     await notifier.close();
-    await app.close();
-    await queues.close();
-    await redis.quit();
-    await t.drop();
+    await ctx.close();
   });
 
   it('sets up a subscriber, and a top-up reaches the recharge endpoint signed and triggers a new attempt', async () => {
@@ -53,7 +36,7 @@ describe('sandbox billing controls', () => {
     expect(set.json()).toEqual({ msisdn, plan: 'prepaid', status: 'active', balanceFen: 0, billFen: 0 });
     const loanId = await createActiveLoan(app, loanApplication({ productCode: 'X001', principalFen: 1_000_000, mobile: msisdn, repaymentChannels: ['phone_credit'] }));
     await app.inject({ method: 'POST', url: '/v1/ops/billing/mandates', headers, payload: { loanId, plan: 'prepaid' } });
-    await t.db.query(`INSERT INTO deduction_attempts (loan_id, installment_number, attempt_no, trigger, reference_code, msisdn, plan, due_fen, status)
+    await ctx.db.query(`INSERT INTO deduction_attempts (loan_id, installment_number, attempt_no, trigger, reference_code, msisdn, plan, due_fen, status)
       VALUES ($1, 1, 1, 'schedule', $2, $3, 'prepaid', 3333, 'insufficient')`, [loanId, `DED${loanId}I1A1`, msisdn]);
 
     const topUp = await app.inject({ method: 'POST', url: '/v1/sandbox/billing/recharges', headers, payload: { msisdn, amountFen: 5_000 } });
@@ -61,12 +44,12 @@ describe('sandbox billing controls', () => {
     expect(topUp.json()).toMatchObject({ balanceFen: 5_000 });
     await notifier.idle();
     const second = await waitFor('the recharge created an attempt', async () => {
-      const rows = await t.db.query<{ attempt_no: number; trigger: string; status: string }>(
+      const rows = await ctx.db.query<{ attempt_no: number; trigger: string; status: string }>(
         `SELECT attempt_no, trigger, status FROM deduction_attempts WHERE loan_id = $1 AND attempt_no = 2`, [loanId]);
       return rows[0];
     });
     expect(second).toEqual({ attempt_no: 2, trigger: 'recharge', status: 'pending' });
-    expect(await t.db.query(`SELECT source, amount_fen FROM carrier_recharges`)).toEqual([{ source: 'webhook', amount_fen: 5_000 }]);
+    expect(await ctx.db.query(`SELECT source, amount_fen FROM carrier_recharges`)).toEqual([{ source: 'webhook', amount_fen: 5_000 }]);
   });
 
   it('refuses an unknown subscriber and a settlement when there is no SFTP simulator', async () => {

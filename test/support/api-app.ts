@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { Redis } from 'ioredis';
-import { buildApp } from '../../src/api/app.js';
+import { buildApp, type BuildAppOptions } from '../../src/api/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Database } from '../../src/db/database.js';
 import { seedProductLibrary } from '../../src/products/product-library.js';
@@ -40,14 +40,14 @@ async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
 }
 
 /** Builds the app; call `close()` in afterAll (it closes app, queues, Redis keys and connection, and drops the database). */
-export async function createApiApp(): Promise<ApiTestContext> {
+export async function createApiApp(options: Pick<BuildAppOptions, 'logger' | 'sandboxRoutes'> = {}): Promise<ApiTestContext> {
   const { db, drop } = await createTestDatabase();
   const config = loadConfig({ OPS_TOKEN: ADMIN_TOKEN, BILLING_WEBHOOK_SECRET: WEBHOOK_SECRET });
   await seedProductLibrary(db, config.annualRateCeilingPpm);
   const redis = await openRedis(TEST_REDIS_URL);
   const prefix = `{test-${randomUUID()}}`;
   const queues = new QueueSet({ connection: redis, prefix });
-  const app = await buildApp({ db, config, queues });
+  const app = await buildApp({ db, config, queues, ...options });
   return {
     app, db, config, queues, redis, prefix,
     close: async () => {
