@@ -31,6 +31,14 @@ export interface Config {
   logLevel: string;
   endpoints: Record<CarrierSystem, Endpoint>;
   billing: BillingConfig;
+  crm: CrmConfig;
+}
+
+export interface CrmConfig {
+  /** Deadline of one CRM lookup. */
+  lookupTimeoutMs: number;
+  /** Shared secret that signs the CRM's change events; generated in the sandbox when unset. */
+  webhookSecret: string | undefined;
 }
 
 export interface BillingConfig {
@@ -96,6 +104,12 @@ function readBillingConfig(env: Env, mode: Config['mode']): BillingConfig {
   };
 }
 
+function readCrmConfig(env: Env, mode: Config['mode']): CrmConfig {
+  const webhookSecret = env.CRM_WEBHOOK_SECRET || undefined;
+  if (!webhookSecret && mode === 'production') throw new ConfigError('CRM_WEBHOOK_SECRET', 'must be set in production mode');
+  return { lookupTimeoutMs: readInteger(env, 'CRM_TIMEOUT_MS', 10_000, 100, 120_000), webhookSecret };
+}
+
 function readPort(env: Env): number {
   const raw = env.PORT ?? '3000';
   const port = Number(raw);
@@ -142,5 +156,6 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: env.LOG_LEVEL ?? 'info',
     endpoints,
     billing: readBillingConfig(env, modeRaw),
+    crm: readCrmConfig(env, modeRaw),
   };
 }

@@ -15,9 +15,12 @@ import { DomainEventSubscribers } from './jobs/domain-events.handler.js';
 import { seedProductLibrary } from './products/product-library.js';
 import { billingHandlers, scheduleBillingJobs } from './billing/billing-jobs.js';
 import { connectBilling } from './carrier-billing.js';
+import { connectCrm } from './carrier-crm.js';
+import { assessmentHandler } from './applications/assess-application.js';
+import { seedDefaultScorecard } from './risk/scorecard-repository.js';
 import { RedisUnavailableError } from './queue/errors.js';
 import { OutboxRelay } from './queue/outbox.js';
-import { QUEUE_CLOSE_OF_BUSINESS, QUEUE_DOMAIN_EVENTS, QueueSet } from './queue/queues.js';
+import { QUEUE_APPLICATIONS, QUEUE_CLOSE_OF_BUSINESS, QUEUE_DOMAIN_EVENTS, QueueSet } from './queue/queues.js';
 import { checkEvictionPolicy, openRedis } from './queue/redis.js';
 import { startWorkers } from './queue/workers.js';
 
@@ -37,6 +40,7 @@ async function main(): Promise<void> {
     opsToken: loaded.opsToken ?? generatedToken,
     // The sandbox signs its simulated carrier's recharge notifications with a secret of its own.
     billing: { ...loaded.billing, webhookSecret: loaded.billing.webhookSecret ?? randomBytes(32).toString('hex') },
+    crm: { ...loaded.crm, webhookSecret: loaded.crm.webhookSecret ?? randomBytes(32).toString('hex') },
   };
   const logger = pino({ level: config.logLevel, redact: LOG_REDACT_PATHS });
 
@@ -48,8 +52,10 @@ async function main(): Promise<void> {
   const db = await openDatabase(config.databaseUrl, config.dataDir);
   await db.migrate();
   await seedProductLibrary(db, config.annualRateCeilingPpm);
+  await seedDefaultScorecard(db);
 
   const billing = await connectBilling(config, db);
+  const crm = await connectCrm(config, new Date());
   const queues = new QueueSet({ connection: redis, logger });
   const subscribers = new DomainEventSubscribers();
   const workers = startWorkers({
@@ -58,6 +64,7 @@ async function main(): Promise<void> {
       [QUEUE_DOMAIN_EVENTS]: subscribers.handler(logger),
       [QUEUE_CLOSE_OF_BUSINESS]: closeOfBusinessHandler(db, logger),
       ...billingHandlers({ db, billing: billing.port, files: billing.files, config: config.billing, logger }),
+      [QUEUE_APPLICATIONS]: assessmentHandler({ db, crm: crm.port, clock: () => new Date() }),
     },
   });
   await scheduleNightlyCloseOfBusiness(queues);
@@ -65,15 +72,16 @@ async function main(): Promise<void> {
   const relay = new OutboxRelay({ db, queues, logger });
   relay.start(OUTBOX_RELAY_INTERVAL_MS);
 
-  const app = await buildApp({ db, config, queues, logger: { level: config.logLevel, redact: LOG_REDACT_PATHS }, sandboxRoutes: billing.sandboxRoutes });
+  const app = await buildApp({ db, config, queues, logger: { level: config.logLevel, redact: LOG_REDACT_PATHS }, sandboxRoutes: [...billing.sandboxRoutes, ...crm.sandboxRoutes] });
   const address = await app.listen({ host: config.host, port: config.port });
   billing.startNotifier(address);
+  crm.startNotifier(address);
 
   const lines = [
     `Carrier lending ${config.mode} is running at ${address}`,
     `  API docs:  ${address}/docs`,
     `  database:  ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}`}`,
-    ...describeEndpoints(config, { billingSoap: billing.describe.soap, billingSftp: billing.describe.sftp }).map((line) => `  ${line}`),
+    ...describeEndpoints(config, { crm: crm.describe, billingSoap: billing.describe.soap, billingSftp: billing.describe.sftp }).map((line) => `  ${line}`),
     generatedToken ? `  ops token (generated for this run; set OPS_TOKEN to choose one): ${generatedToken}` : '  ops token: OPS_TOKEN',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -87,6 +95,7 @@ async function main(): Promise<void> {
     await relay.stop();
     await workers.close();
     await billing.close();
+    await crm.close();
     await queues.close();
     await db.close();
     redis.disconnect();

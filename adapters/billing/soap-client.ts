@@ -3,7 +3,7 @@
  * amount charging + Account Management getBalance), with the `soap` package building the
  * envelopes from the WSDL in ./wsdl.
  *
- * The HTTP exchange is ours (GuardedSoapHttpClient, handed to `soap` as its `httpClient`)
+ * The HTTP exchange is ours (GuardedSoapHttpClient from ../soap-http.ts, handed to `soap` as its `httpClient`)
  * so that every reply is bounded and checked before any XML parser touches it: an explicit
  * deadline per call, a byte limit while reading, a refusal of HTML / non-XML bodies, and
  * assertSafeXml (no DTD, no entity bombs, bounded depth). Outcomes:
@@ -22,7 +22,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as soap from 'soap';
 import type { BalanceOutcome, BillingPort, ChargeFailure, ChargeOutcome, ChargeRequest, Msisdn, RefundRequest } from '../../src/billing/billing.port.js';
-import { XmlGuardError, assertSafeXml, type XmlLimits } from '../xml-guard.js';
+import type { XmlLimits } from '../xml-guard.js';
+import { GuardedSoapHttpClient, SoapTransportError } from '../soap-http.js';
 import {
   BillingWireError, chargeArgs, failureForFault, maskPhoneNumbers, msisdnToTel, parseBalanceReply, parseSoapFault,
   refundArgs, sdpRequestHeaderXml, FAULT_DETAIL_CHARS_MAX,
@@ -65,117 +66,8 @@ export type BillingSoapClient = BillingPort & { close(): void };
 
 // ---------------------------------------------------------------- transport
 
-/** A failed exchange, already classified: `timeout` when the outcome is unknown, else `service_error`. */
-export class SoapTransportError extends Error {
-  constructor(readonly kind: 'timeout' | 'service_error', readonly code: string, message: string) {
-    super(message);
-    this.name = 'SoapTransportError';
-  }
-}
-
-/** Node error codes meaning "the request may have reached the carrier, the reply did not reach us". */
-const OUTCOME_UNKNOWN_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE']);
-
-function transportError(error: unknown): SoapTransportError {
-  if (error instanceof SoapTransportError) return error;
-  const code = (error as { code?: unknown })?.code;
-  const text = `${typeof code === 'string' ? code : 'network error'}: ${(error as Error)?.message ?? String(error)}`;
-  if (typeof code === 'string' && OUTCOME_UNKNOWN_CODES.has(code)) return new SoapTransportError('timeout', 'TIMEOUT', `connection lost before the reply (${text})`);
-  return new SoapTransportError('service_error', 'UNREACHABLE', `carrier not reachable (${text})`);
-}
-
-interface RawReply { status: number; contentType: string; text: string }
-
-/** Refuses what must never reach the XML parser; returns undefined when the reply may be parsed. */
-function refuseReply(reply: RawReply): SoapTransportError | undefined {
-  // An HTML error page from a proxy (502/503) is the usual non-SOAP reply; say so rather than "bad XML".
-  const looksLikeSoap = /^\uFEFF?\s*</.test(reply.text) && /<([\w.-]+:)?Envelope[\s>]/.test(reply.text) && !/html|json/i.test(reply.contentType);
-  if (!looksLikeSoap) {
-    const what = reply.contentType === '' ? 'a body without content type' : reply.contentType;
-    return new SoapTransportError('service_error', 'NOT_SOAP', `HTTP ${reply.status} reply is ${what}, not a SOAP envelope`);
-  }
-  try {
-    assertSafeXml(reply.text, REPLY_LIMITS);
-    return undefined;
-  } catch (error) {
-    if (!(error instanceof XmlGuardError)) throw error;
-    return new SoapTransportError('service_error', error.code, `HTTP ${reply.status} reply refused before parsing: ${error.message}`);
-  }
-}
-
-type SoapCallback = (error: unknown, response?: unknown, body?: unknown) => void;
-
-/**
- * The `httpClient` given to `soap`: one POST per call with a hard deadline, reply size
- * bounded while reading, reply checked by refuseReply before `soap` parses it.
- */
-export class GuardedSoapHttpClient {
-  constructor(private readonly timeoutMs: number, private readonly agents: { http: http.Agent; https: https.Agent }) {}
-
-  request(rurl: string, data: unknown, callback: SoapCallback, exheaders?: Record<string, unknown>): ReturnType<soap.IHttpClient['request']> {
-    const url = new URL(rurl);
-    const body = Buffer.from(typeof data === 'string' ? data : '', 'utf8');
-    const isHttps = url.protocol === 'https:';
-    const headers = { ...stringHeaders(exheaders), 'Content-Length': String(body.length) };
-    const req = (isHttps ? https : http).request(url, { method: 'POST', agent: isHttps ? this.agents.https : this.agents.http, headers });
-    let deadline: NodeJS.Timeout | undefined;
-    const done = once<Parameters<SoapCallback>>((...args) => {
-      clearTimeout(deadline);
-      callback(...args);
-    });
-    deadline = setTimeout(() => {
-      done(new SoapTransportError('timeout', 'TIMEOUT', `no reply within ${this.timeoutMs} ms`));
-      req.destroy();
-    }, this.timeoutMs);
-    req.on('error', (error) => done(transportError(error)));
-    req.on('response', (res) => readReply(res, (error, reply) => {
-      if (error || !reply) return done(error ?? transportError(new Error('no reply')));
-      const refused = refuseReply(reply);
-      if (refused) return done(refused);
-      done(null, { status: reply.status, headers: res.headers, data: reply.text, config: {} }, reply.text);
-    }));
-    req.end(body);
-    // `soap` ignores the returned promise; it resolves so that it can never be an unhandled rejection.
-    return Promise.resolve(undefined) as unknown as ReturnType<soap.IHttpClient['request']>;
-  }
-}
-
-function stringHeaders(headers: Record<string, unknown> | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) if (value !== undefined && value !== null) out[name] = String(value);
-  return out;
-}
-
-function once<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
-  let called = false;
-  return (...args: A) => {
-    if (called) return;
-    called = true;
-    fn(...args);
-  };
-}
-
-/** Reads the whole reply up to BILLING_SOAP_REPLY_BYTES_MAX; larger replies are cut off and refused. */
-function readReply(res: http.IncomingMessage, done: (error: SoapTransportError | null, reply?: RawReply) => void): void {
-  const finish = once(done);
-  const chunks: Buffer[] = [];
-  let bytes = 0;
-  const status = res.statusCode ?? 0;
-  res.on('data', (chunk: Buffer) => {
-    bytes += chunk.length;
-    if (bytes > BILLING_SOAP_REPLY_BYTES_MAX) {
-      finish(new SoapTransportError('service_error', 'XML_TOO_LARGE', `HTTP ${status} reply is larger than ${BILLING_SOAP_REPLY_BYTES_MAX} bytes`));
-      res.destroy();
-      return;
-    }
-    chunks.push(chunk);
-  });
-  res.on('error', (error) => finish(transportError(error)));
-  res.on('close', () => {
-    if (!res.complete) finish(transportError(Object.assign(new Error('reply cut off'), { code: 'ECONNRESET' })));
-  });
-  res.on('end', () => finish(null, { status, contentType: String(res.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString('utf8') }));
-}
+// The guarded HTTP exchange is shared with the other SOAP adapters (../soap-http.ts); re-exported for existing importers.
+export { GuardedSoapHttpClient, SoapTransportError } from '../soap-http.js';
 
 // ---------------------------------------------------------------- replies to outcomes
 
@@ -291,7 +183,7 @@ export async function createBillingSoapClient(options: BillingSoapClientOptions)
   const wsdlDir = options.wsdlDir ?? BILLING_WSDL_DIR;
   const agentOptions = { keepAlive: true, maxSockets: BILLING_SOAP_SOCKETS_MAX, timeout: options.timeoutMs };
   const agents = { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) };
-  const httpClient = new GuardedSoapHttpClient(options.timeoutMs, agents);
+  const httpClient = new GuardedSoapHttpClient(options.timeoutMs, agents, REPLY_LIMITS);
   const charging = await soapClient(path.join(wsdlDir, AMOUNT_CHARGING_WSDL), `${base}${AMOUNT_CHARGING_PATH}`, httpClient, options);
   const account = await soapClient(path.join(wsdlDir, ACCOUNT_MANAGEMENT_WSDL), `${base}${ACCOUNT_MANAGEMENT_PATH}`, httpClient, options);
   return {

@@ -11,13 +11,16 @@ import type { Database } from '../db/database.js';
 import type { QueueSet } from '../queue/queues.js';
 import { errorHandler, sendError } from './errors.js';
 import { OpsAuthenticator } from './ops-auth.js';
+import { applicationRoutes } from './routes/applications.routes.js';
 import { carrierBillingRoutes } from './routes/carrier-billing.routes.js';
+import { carrierCrmRoutes } from './routes/carrier-crm.routes.js';
 import { opsBillingRoutes } from './routes/ops-billing.routes.js';
 import { opsCobRoutes } from './routes/ops-cob.routes.js';
 import { opsLedgerRoutes } from './routes/ops-ledger.routes.js';
 import { opsLoanRoutes } from './routes/ops-loans.routes.js';
 import { opsProductRoutes } from './routes/ops-products.routes.js';
 import { opsQueueRoutes } from './routes/ops-queues.routes.js';
+import { opsRiskRoutes } from './routes/ops-risk.routes.js';
 import { opsUserRoutes } from './routes/ops-users.routes.js';
 import { publicRoutes } from './routes/public.routes.js';
 import { ErrorResponse } from './schemas.js';
@@ -109,7 +112,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
   app.addHook('onRoute', (route) => {
-    if (route.url.startsWith('/v1/ops/')) route.schema = { ...route.schema, security: [{ opsBearer: [] }] };
+    if (route.url.startsWith('/v1/ops/') || route.url.startsWith('/v1/applications')) route.schema = { ...route.schema, security: [{ opsBearer: [] }] };
   });
   const deps: AppDeps = { ...options, auth: new OpsAuthenticator(options.db, options.config.opsToken) };
   await app.register(publicRoutes(deps));
@@ -121,6 +124,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(opsUserRoutes(deps));
   await app.register(opsBillingRoutes(deps));
   await app.register(carrierBillingRoutes(deps));
+  await app.register(applicationRoutes(deps));
+  await app.register(opsRiskRoutes(deps));
+  await app.register(carrierCrmRoutes(deps));
   for (const routes of options.sandboxRoutes ?? []) await app.register(routes(deps));
   await app.ready();
   return app;

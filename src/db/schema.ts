@@ -311,3 +311,185 @@ export const reconciliationBreaks = pgTable('reconciliation_breaks', {
   index('reconciliation_breaks_date_idx').on(t.source, t.businessDate),
   check('reconciliation_breaks_status_ck', sql`${t.status} IN ('open', 'resolved')`),
 ]);
+
+/**
+ * A person's consent to one purpose of carrier-data use (DESIGN: consent before any carrier
+ * data is read). Lookups name the consent they rely on; a revoked consent allows none.
+ */
+export const consents = pgTable('consents', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  idNumber: text('id_number').notNull(),
+  mobile: text('mobile').notNull(),
+  purpose: text('purpose').notNull(),
+  method: text('method').notNull(),
+  evidenceRef: text('evidence_ref').notNull(),
+  channel: text('channel').notNull(),
+  grantedAt: timestamp('granted_at', { withTimezone: true }).notNull(),
+  revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  createdAt: createdAt(),
+}, (t) => [
+  index('consents_person_idx').on(t.idNumber, t.purpose),
+  check('consents_purpose_ck', sql`${t.purpose} IN ('identity_verification', 'credit_assessment', 'post_loan_monitoring', 'marketing')`),
+]);
+
+/** A loan application from any channel, through initial review, risk decision and offer. */
+export const applications = pgTable('applications', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  channel: text('channel').notNull(),
+  staffId: text('staff_id').notNull(),
+  storeCode: text('store_code'),
+  name: text('name').notNull(),
+  idNumber: text('id_number').notNull(),
+  mobile: text('mobile').notNull(),
+  county: text('county').notNull(),
+  village: text('village').notNull(),
+  requestedAmountFen: fen('requested_amount_fen').notNull(),
+  termMonths: integer('term_months').notNull(),
+  method: text('method'),
+  maxAnnualRatePpm: integer('max_annual_rate_ppm'),
+  purpose: text('purpose').notNull(),
+  contacts: text('contacts').array().notNull(),
+  otherPlatformsDebtFen: fen('other_platforms_debt_fen').notNull(),
+  otherPlatformsDebtSource: text('other_platforms_debt_source').notNull(),
+  consentId: bigint('consent_id', { mode: 'number' }).notNull().references(() => consents.id),
+  status: text('status').notNull(),
+  /** Initial review and anti-fraud hits, each a reason code with its evidence. */
+  hits: jsonb('hits').notNull().default(sql`'[]'::jsonb`),
+  crmAttempts: integer('crm_attempts').notNull().default(0),
+  lastError: text('last_error'),
+  loanId: bigint('loan_id', { mode: 'number' }).references(() => loans.id),
+  createdAt: createdAt(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+}, (t) => [
+  // One open application per person: a second is refused while the first is in progress.
+  uniqueIndex('applications_open_person_uq').on(t.idNumber)
+    .where(sql`${t.status} IN ('received', 'crm_pending', 'awaiting_callback', 'manual_review', 'approved')`),
+  index('applications_store_day_idx').on(t.storeCode, t.createdAt),
+  index('applications_staff_day_idx').on(t.staffId, t.createdAt),
+  index('applications_status_idx').on(t.status),
+  check('applications_amount_ck', sql`${t.requestedAmountFen} > 0`),
+  check('applications_status_ck', sql`${t.status} IN ('received', 'crm_pending', 'awaiting_callback', 'manual_review', 'approved', 'refused', 'accepted')`),
+]);
+
+/** The installer's survey and the credit officer's home visit, as submitted (the latest of a kind counts). */
+export const applicationForms = pgTable('application_forms', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  applicationId: bigint('application_id', { mode: 'number' }).notNull().references(() => applications.id),
+  kind: text('kind').notNull(),
+  form: jsonb('form').notNull(),
+  submittedBy: text('submitted_by').notNull(),
+  createdAt: createdAt(),
+}, (t) => [
+  index('application_forms_app_idx').on(t.applicationId, t.kind),
+  check('application_forms_kind_ck', sql`${t.kind} IN ('installer_survey', 'home_visit')`),
+]);
+
+/** Callback verification (电话回访) of an application by the call center. */
+export const callbackTasks = pgTable('callback_tasks', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  applicationId: bigint('application_id', { mode: 'number' }).notNull().references(() => applications.id),
+  status: text('status').notNull().default('open'),
+  notReachableAttempts: integer('not_reachable_attempts').notNull().default(0),
+  result: text('result'),
+  agentId: text('agent_id'),
+  note: text('note'),
+  resultAt: timestamp('result_at', { withTimezone: true }),
+  createdAt: createdAt(),
+}, (t) => [
+  uniqueIndex('callback_tasks_application_uq').on(t.applicationId),
+  check('callback_tasks_status_ck', sql`${t.status} IN ('open', 'done')`),
+]);
+
+/**
+ * Red and black lists. Court entries come from the published dishonest-debtor list, whose
+ * ID numbers have their birth date masked: `id_pattern` keeps the published form and
+ * matching compares the unmasked characters and the name.
+ */
+export const riskListEntries = pgTable('risk_list_entries', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  list: text('list').notNull(),
+  idPattern: text('id_pattern').notNull(),
+  name: text('name'),
+  reason: text('reason').notNull(),
+  caseNumber: text('case_number'),
+  importId: bigint('import_id', { mode: 'number' }),
+  createdBy: text('created_by').notNull(),
+  createdAt: createdAt(),
+  removedAt: timestamp('removed_at', { withTimezone: true }),
+  removedBy: text('removed_by'),
+}, (t) => [
+  index('risk_list_entries_match_idx').on(t.list, t.idPattern),
+  uniqueIndex('risk_list_entries_case_uq').on(t.caseNumber).where(sql`${t.list} = 'court_dishonest' AND ${t.removedAt} IS NULL`),
+  check('risk_list_entries_list_ck', sql`${t.list} IN ('internal_black', 'internal_red', 'court_dishonest')`),
+]);
+
+export const riskListImports = pgTable('risk_list_imports', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  fileName: text('file_name').notNull(),
+  checksum: text('checksum').notNull(),
+  rows: integer('rows').notNull(),
+  added: integer('added').notNull(),
+  importedBy: text('imported_by').notNull(),
+  createdAt: createdAt(),
+}, (t) => [uniqueIndex('risk_list_imports_checksum_uq').on(t.checksum)]);
+
+/** Scorecard versions; exactly one is active and used for new decisions. */
+export const scorecards = pgTable('scorecards', {
+  version: text('version').primaryKey(),
+  definition: jsonb('definition').notNull(),
+  active: integer('active').notNull().default(0),
+  createdBy: text('created_by').notNull(),
+  createdAt: createdAt(),
+}, (t) => [uniqueIndex('scorecards_one_active_uq').on(t.active).where(sql`${t.active} = 1`)]);
+
+/** Every credit decision with the exact inputs it was made from, so it can be replayed. */
+export const creditDecisions = pgTable('credit_decisions', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  applicationId: bigint('application_id', { mode: 'number' }).notNull().references(() => applications.id),
+  scorecardVersion: text('scorecard_version').notNull().references(() => scorecards.version),
+  consentId: bigint('consent_id', { mode: 'number' }).notNull().references(() => consents.id),
+  inputs: jsonb('inputs').notNull(),
+  result: jsonb('result').notNull(),
+  outcome: text('outcome').notNull(),
+  score: integer('score').notNull(),
+  grade: text('grade').notNull(),
+  creditLimitFen: fen('credit_limit_fen').notNull(),
+  decidedBy: text('decided_by').notNull(),
+  createdAt: createdAt(),
+}, (t) => [
+  index('credit_decisions_application_idx').on(t.applicationId),
+  check('credit_decisions_outcome_ck', sql`${t.outcome} IN ('approved', 'refused', 'manual_review')`),
+]);
+
+/** The latest carrier profile of a number, minimised to what its consent's purpose allows. */
+export const subscriberSnapshots = pgTable('subscriber_snapshots', {
+  msisdn: text('msisdn').primaryKey(),
+  idNumber: text('id_number').notNull(),
+  purpose: text('purpose').notNull(),
+  consentId: bigint('consent_id', { mode: 'number' }).notNull().references(() => consents.id),
+  profile: jsonb('profile').notNull(),
+  deviceId: text('device_id'),
+  fetchedAt: timestamp('fetched_at', { withTimezone: true }).notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+}, (t) => [index('subscriber_snapshots_device_idx').on(t.deviceId), index('subscriber_snapshots_person_idx').on(t.idNumber)]);
+
+/** CRM change events received (status change, SIM swap, cancellation, port-out); each counts once. */
+export const crmEvents = pgTable('crm_events', {
+  eventId: text('event_id').primaryKey(),
+  msisdn: text('msisdn').notNull(),
+  type: text('type').notNull(),
+  occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
+  detail: jsonb('detail').notNull(),
+  createdAt: createdAt(),
+}, (t) => [index('crm_events_msisdn_idx').on(t.msisdn, t.occurredAt)]);
+
+/** Each call of a callback task as the call center reported it; a call id counts once. */
+export const callbackCalls = pgTable('callback_calls', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  callbackTaskId: bigint('callback_task_id', { mode: 'number' }).notNull().references(() => callbackTasks.id),
+  callId: text('call_id').notNull(),
+  result: text('result').notNull(),
+  agentId: text('agent_id').notNull(),
+  note: text('note'),
+  calledAt: timestamp('called_at', { withTimezone: true }).notNull(),
+}, (t) => [uniqueIndex('callback_calls_call_uq').on(t.callbackTaskId, t.callId)]);

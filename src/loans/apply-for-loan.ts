@@ -4,7 +4,7 @@ import { parseIdNumber, parseMobile, parsePersonName } from '../core/identity.js
 import { REPAYMENT_CHANNELS, type RepaymentChannel } from '../core/loan-accounting.js';
 import { assertAmountInRange, serviceFeeFen } from '../core/product.js';
 import type { Database, Queryable } from '../db/database.js';
-import { requireActiveProduct } from '../products/product-repository.js';
+import { requireActiveProduct, type StoredProduct } from '../products/product-repository.js';
 import { findLoan, type LoanRecord } from './loan-repository.js';
 
 export interface LoanApplicationInput {
@@ -42,6 +42,33 @@ export async function openPrincipalOf(tx: Queryable, borrowerId: number): Promis
   return row!.total;
 }
 
+export interface NewLoan {
+  name: string;
+  idNumber: string;
+  mobile: string;
+  product: StoredProduct;
+  principalFen: number;
+  channels: RepaymentChannel[];
+}
+
+/** Inserts an `applied` loan inside the caller's transaction, after the amount and cap checks. */
+export async function insertAppliedLoan(tx: Queryable, loan: NewLoan, actor: string, reason: string): Promise<LoanRecord> {
+  const { product, principalFen } = loan;
+  assertAmountInRange(product, principalFen, 'principalFen');
+  const borrowerId = await upsertBorrower(tx, loan.name, loan.idNumber, loan.mobile);
+  await tx.query(`SELECT pg_advisory_xact_lock(hashtext('borrower:' || $1::text))`, [borrowerId]);
+  assertWithinBorrowingCap(await openPrincipalOf(tx, borrowerId), principalFen, 'principalFen');
+  const [row] = await tx.query<{ id: number }>(
+    `INSERT INTO loans (borrower_id, product_id, principal_fen, annual_rate_ppm, penalty_rate_ppm, service_fee_fen, term_months,
+       method, status, repayment_channels)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'applied', $9) RETURNING id`,
+    [borrowerId, product.id, principalFen, product.annualRatePpm, product.penaltyRatePpm,
+      serviceFeeFen(principalFen, product.serviceFeePpm), product.termMonths, product.method, loan.channels]);
+  await tx.query(`INSERT INTO loan_transitions (loan_id, from_status, to_status, actor, reason) VALUES ($1, NULL, 'applied', $2, $3)`,
+    [row!.id, actor, reason]);
+  return (await findLoan(tx, row!.id))!;
+}
+
 export async function applyForLoan(db: Database, input: LoanApplicationInput, actor: string): Promise<LoanRecord> {
   const name = parsePersonName(input.borrowerName, 'borrowerName');
   const idNumber = parseIdNumber(input.idNumber, 'idNumber');
@@ -49,18 +76,6 @@ export async function applyForLoan(db: Database, input: LoanApplicationInput, ac
   const channels = parseRepaymentChannels(input.repaymentChannels, 'repaymentChannels');
   return db.transaction(async (tx) => {
     const product = await requireActiveProduct(tx, input.productCode, 'productCode');
-    assertAmountInRange(product, input.principalFen, 'principalFen');
-    const borrowerId = await upsertBorrower(tx, name, idNumber, mobile);
-    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('borrower:' || $1::text))`, [borrowerId]);
-    assertWithinBorrowingCap(await openPrincipalOf(tx, borrowerId), input.principalFen, 'principalFen');
-    const [loan] = await tx.query<{ id: number }>(
-      `INSERT INTO loans (borrower_id, product_id, principal_fen, annual_rate_ppm, penalty_rate_ppm, service_fee_fen, term_months,
-         method, status, repayment_channels)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'applied', $9) RETURNING id`,
-      [borrowerId, product.id, input.principalFen, product.annualRatePpm, product.penaltyRatePpm,
-        serviceFeeFen(input.principalFen, product.serviceFeePpm), product.termMonths, product.method, channels]);
-    await tx.query(`INSERT INTO loan_transitions (loan_id, from_status, to_status, actor, reason) VALUES ($1, NULL, 'applied', $2, $3)`,
-      [loan!.id, actor, 'application received']);
-    return (await findLoan(tx, loan!.id))!;
+    return insertAppliedLoan(tx, { name, idNumber, mobile, product, principalFen: input.principalFen, channels }, actor, 'application received');
   });
 }

@@ -16,6 +16,7 @@ export const QUEUE_CATALOGUE = {
   billingRefunds: 'billing-refunds',
   billingDeductionRuns: 'billing-deduction-runs',
   billingFiles: 'billing-files',
+  applications: 'application-assessment',
 } as const;
 
 export type QueueName = (typeof QUEUE_CATALOGUE)[keyof typeof QUEUE_CATALOGUE];
@@ -26,6 +27,7 @@ export const QUEUE_BILLING_CHARGES = QUEUE_CATALOGUE.billingCharges;
 export const QUEUE_BILLING_REFUNDS = QUEUE_CATALOGUE.billingRefunds;
 export const QUEUE_BILLING_DEDUCTION_RUNS = QUEUE_CATALOGUE.billingDeductionRuns;
 export const QUEUE_BILLING_FILES = QUEUE_CATALOGUE.billingFiles;
+export const QUEUE_APPLICATIONS = QUEUE_CATALOGUE.applications;
 
 export function isQueueName(name: string): name is QueueName {
   return (QUEUE_NAMES as readonly string[]).includes(name);

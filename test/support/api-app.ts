@@ -10,6 +10,7 @@ import { buildApp, type BuildAppOptions } from '../../src/api/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Database } from '../../src/db/database.js';
 import { seedProductLibrary } from '../../src/products/product-library.js';
+import { seedDefaultScorecard } from '../../src/risk/scorecard-repository.js';
 import { QueueSet } from '../../src/queue/queues.js';
 import { openRedis } from '../../src/queue/redis.js';
 import { freshIdNumber, freshMobile, idNumberFromPrefix } from './identities.js';
@@ -42,8 +43,9 @@ async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
 /** Builds the app; call `close()` in afterAll (it closes app, queues, Redis keys and connection, and drops the database). */
 export async function createApiApp(options: Pick<BuildAppOptions, 'logger' | 'sandboxRoutes'> = {}): Promise<ApiTestContext> {
   const { db, drop } = await createTestDatabase();
-  const config = loadConfig({ OPS_TOKEN: ADMIN_TOKEN, BILLING_WEBHOOK_SECRET: WEBHOOK_SECRET });
+  const config = loadConfig({ OPS_TOKEN: ADMIN_TOKEN, BILLING_WEBHOOK_SECRET: WEBHOOK_SECRET, CRM_WEBHOOK_SECRET: WEBHOOK_SECRET });
   await seedProductLibrary(db, config.annualRateCeilingPpm);
+  await seedDefaultScorecard(db);
   const redis = await openRedis(TEST_REDIS_URL);
   const prefix = `{test-${randomUUID()}}`;
   const queues = new QueueSet({ connection: redis, prefix });
