@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
+import { courtListReader } from '../adapters/court/dishonest-debtor-file.js';
 import { buildApp, LOG_REDACT_PATHS } from './api/app.js';
 import { generateOpsToken } from './api/ops-auth.js';
 import { CARRIER_SYSTEMS, ConfigError, loadConfig, type CarrierSystem, type Config } from './config.js';
@@ -72,7 +73,7 @@ async function main(): Promise<void> {
   const relay = new OutboxRelay({ db, queues, logger });
   relay.start(OUTBOX_RELAY_INTERVAL_MS);
 
-  const app = await buildApp({ db, config, queues, logger: { level: config.logLevel, redact: LOG_REDACT_PATHS }, sandboxRoutes: [...billing.sandboxRoutes, ...crm.sandboxRoutes] });
+  const app = await buildApp({ db, config, queues, courtListReader, logger: { level: config.logLevel, redact: LOG_REDACT_PATHS }, sandboxRoutes: [...billing.sandboxRoutes, ...crm.sandboxRoutes] });
   const address = await app.listen({ host: config.host, port: config.port });
   billing.startNotifier(address);
   crm.startNotifier(address);

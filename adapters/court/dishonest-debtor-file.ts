@@ -547,3 +547,6 @@ export async function readDishonestDebtorFile(
   for await (const batch of reader.batches()) rows.push(...batch);
   return { rows, bytes: reader.summary().bytes };
 }
+
+/** The reader src/risk/import-court-list.ts is given. */
+export const courtListReader = (chunks: DishonestDebtorSource): DishonestDebtorFileReader => new DishonestDebtorFileReader(chunks);

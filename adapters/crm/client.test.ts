@@ -150,7 +150,7 @@ describe('injected faults', () => {
 });
 
 describe('requests that never leave', () => {
-  it.each([
+  it.each<[string, Partial<SubscriberLookup>]>([
     ['msisdn', { msisdn: '12345' }],
     ['purpose', { purpose: 'marketing' as CrmPurpose }],
     ['fields', { fields: [] }],

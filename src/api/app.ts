@@ -9,6 +9,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { QueueSet } from '../queue/queues.js';
+import type { CourtListReaderFactory } from '../risk/import-court-list.js';
 import { errorHandler, sendError } from './errors.js';
 import { OpsAuthenticator } from './ops-auth.js';
 import { applicationRoutes } from './routes/applications.routes.js';
@@ -41,12 +42,15 @@ export interface AppDeps {
   config: Config;
   queues: QueueSet;
   auth: OpsAuthenticator;
+  /** Parses the court dishonest-debtor list file (adapters/court). */
+  courtListReader: CourtListReaderFactory;
 }
 
 export interface BuildAppOptions {
   db: Database;
   config: Config;
   queues: QueueSet;
+  courtListReader: CourtListReaderFactory;
   logger?: FastifyServerOptions['logger'];
   /** Routes only the sandbox serves (the simulators' controls), registered after the product's own. */
   sandboxRoutes?: readonly ((deps: AppDeps) => FastifyPluginAsyncTypebox)[];

@@ -47,8 +47,8 @@ const STATUS_BY_CODE: Record<string, number> = {
   AMOUNT_ABOVE_OFFER: 422,
   CONSENT_REQUIRED: 422,
   COURT_LIST_INVALID: 422,
+  COURT_LIST_FULL_EMPTY: 422,
   INVALID_SCORECARD: 422,
-  INVALID_FORM: 422,
   NOT_SIMULATED: 409,
   NO_PHONE_CREDIT_CHANNEL: 409,
   REFUND_EXCEEDS_CREDIT: 422,
@@ -66,6 +66,12 @@ const STATUS_BY_CODE: Record<string, number> = {
   RATE_LIMITED: 429,
   SERVICE_UNAVAILABLE: 503,
 };
+
+/** A whole-file rejection that lists its bad lines (loan book, court list). */
+function isLineErrors(error: unknown): error is DomainError & { errors: unknown[]; totalErrors: number } {
+  return error instanceof DomainError && Array.isArray((error as { errors?: unknown }).errors)
+    && typeof (error as { totalErrors?: unknown }).totalErrors === 'number';
+}
 
 export function statusForCode(code: string): number {
   return STATUS_BY_CODE[code] ?? 400;
@@ -104,7 +110,7 @@ const FASTIFY_CODES: Record<string, { status: number; code: string; message: str
 };
 
 export function errorHandler(error: FastifyError | DomainError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  if (error instanceof LoanImportError) {
+  if (error instanceof LoanImportError || isLineErrors(error)) {
     return sendError(reply, 422, { code: error.code, message: error.message, totalErrors: error.totalErrors, errors: error.errors });
   }
   if (error instanceof DomainError) {

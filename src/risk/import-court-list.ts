@@ -23,11 +23,24 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { DishonestDebtorFileReader, type DishonestDebtorRow } from '../../adapters/court/dishonest-debtor-file.js';
 import { DomainError, invariant } from '../core/domain-error.js';
 import type { Database, Queryable } from '../db/database.js';
 
-export { CourtListInvalidError, type CourtListLineError } from '../../adapters/court/dishonest-debtor-file.js';
+/** What the import needs of a parsed row; the file format and its parser live in adapters/court. */
+export interface CourtListRow {
+  lineNo: number;
+  caseNumber: string;
+  name: string;
+  idPattern: string;
+  conduct: string;
+}
+
+/** A parser over the file's bytes: valid rows in batches, or an error naming every bad line. */
+export interface CourtListReader {
+  batches(): AsyncIterable<readonly CourtListRow[]>;
+  summary(): { rows: number };
+}
+export type CourtListReaderFactory = (chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>) => CourtListReader;
 
 export type CourtListImportMode = 'delta' | 'full';
 
@@ -38,6 +51,7 @@ export interface CourtListImportInput {
   /** 'full': the file is the whole published list, so active entries missing from it are removed. 'delta': it only adds. */
   mode: CourtListImportMode;
   actor: string;
+  reader: CourtListReaderFactory;
 }
 
 export interface CourtListImportResult {
@@ -110,7 +124,7 @@ function csv(text: string): string {
 
 interface StagingProgress { rows: number; readerError?: unknown }
 
-async function* stageChunks(batches: AsyncIterable<readonly DishonestDebtorRow[]>, progress: StagingProgress): AsyncGenerator<string> {
+async function* stageChunks(batches: AsyncIterable<readonly CourtListRow[]>, progress: StagingProgress): AsyncGenerator<string> {
   try {
     for await (const batch of batches) {
       let chunk = '';
@@ -125,7 +139,7 @@ async function* stageChunks(batches: AsyncIterable<readonly DishonestDebtorRow[]
   }
 }
 
-async function stageFile(tx: Queryable, reader: DishonestDebtorFileReader): Promise<number> {
+async function stageFile(tx: Queryable, reader: CourtListReader): Promise<number> {
   // The primary key restates the reader's no-duplicates rule, and gives the full import's anti-join an
   // index: right after a large import risk_list_entries' statistics still say "empty", and the planner
   // would otherwise scan the whole staging table once per entry.
@@ -178,7 +192,7 @@ export async function importCourtList(db: Database, input: CourtListImportInput)
   return db.transaction(async (tx) => {
     attempt += 1;
     const { chunks, hash } = openContent(input.content, attempt);
-    const rows = await stageFile(tx, new DishonestDebtorFileReader(chunks));
+    const rows = await stageFile(tx, input.reader(chunks));
     const checksum = hash.digest('hex');
 
     await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [IMPORT_LOCK_KEY]);

@@ -11,7 +11,10 @@ import { COURT_LIST_HEADER } from '../../adapters/court/dishonest-debtor-file.js
 import { DomainError } from '../../src/core/domain-error.js';
 import { parseIdNumber } from '../../src/core/identity.js';
 import type { Database } from '../../src/db/database.js';
-import { CourtListInvalidError, importCourtList, type CourtListImportInput } from '../../src/risk/import-court-list.js';
+import { CourtListInvalidError, courtListReader } from '../../adapters/court/dishonest-debtor-file.js';
+import { importCourtList as importWith, type CourtListImportInput } from '../../src/risk/import-court-list.js';
+
+const importCourtList = (db: Parameters<typeof importWith>[0], input: Omit<CourtListImportInput, 'reader'>) => importWith(db, { ...input, reader: courtListReader });
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 const SAMPLE_PATH = fileURLToPath(new URL('../../adapters/court/samples/dishonest_debtors_20261120.csv', import.meta.url));

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { Redis } from 'ioredis';
+import { courtListReader } from '../../adapters/court/dishonest-debtor-file.js';
 import { buildApp, type BuildAppOptions } from '../../src/api/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Database } from '../../src/db/database.js';
@@ -49,7 +50,7 @@ export async function createApiApp(options: Pick<BuildAppOptions, 'logger' | 'sa
   const redis = await openRedis(TEST_REDIS_URL);
   const prefix = `{test-${randomUUID()}}`;
   const queues = new QueueSet({ connection: redis, prefix });
-  const app = await buildApp({ db, config, queues, ...options });
+  const app = await buildApp({ db, config, queues, courtListReader, ...options });
   return {
     app, db, config, queues, redis, prefix,
     close: async () => {

@@ -121,7 +121,7 @@ export function opsRiskRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     }, async (request, reply) => {
       if (typeof request.body !== 'string') throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'send the list as text/csv', 'body');
       const result = await importCourtList(deps.db, { fileName: request.query.fileName, content: Readable.from([request.body]),
-        mode: request.query.mode, actor: actor(request) });
+        mode: request.query.mode, actor: actor(request), reader: deps.courtListReader });
       return reply.status(result.duplicate ? 200 : 201).send(result);
     });
 
