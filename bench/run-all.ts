@@ -15,6 +15,7 @@ import { BENCH_DATABASE_URL, secondsSince, serverVersion } from './bench-databas
 import { run as runBillingCharges } from './billing-charges.bench.js';
 import { RESULTS_JSON_PREFIX } from './billing-response-file.bench.js';
 import { run as runCloseOfBusiness } from './close-of-business.bench.js';
+import { run as runCreditDecisions } from './credit-decisions.bench.js';
 import { run as runLedger } from './ledger.bench.js';
 import { describeRatio, formatFigure } from './print-results.js';
 import { run as runSchedules } from './schedules.bench.js';
@@ -30,6 +31,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   { file: 'close-of-business.bench.ts', run: runCloseOfBusiness },
   { file: 'billing-charges.bench.ts', run: runBillingCharges },
   { file: 'billing-response-file.bench.ts', run: () => runInOwnProcess('billing-response-file.bench.ts') },
+  { file: 'credit-decisions.bench.ts', run: runCreditDecisions },
 ];
 
 /**

@@ -185,6 +185,6 @@ describe('change events', () => {
     ['simIssuedOn', { ...base, type: 'sim_swapped', simIssuedOn: '2026-02-30' }],
     ['simIssuedOn', { ...base, type: 'ported_out', simIssuedOn: '2026-03-15' }],
   ])('refuse a bad %s', (field, json) => {
-    expect(() => parseCrmChangeEvent(json)).toThrow(expect.objectContaining({ code: 'CRM_WIRE_EVENT_INVALID', field }));
+    expect(() => parseCrmChangeEvent(json)).toThrow(expect.objectContaining({ code: 'CRM_EVENT_INVALID', field }));
   });
 });

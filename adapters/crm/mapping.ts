@@ -13,13 +13,13 @@
  * reused so that both carrier wires read amounts and subscribers the same way.
  */
 import { DomainError } from '../../src/core/domain-error.js';
-import { maskIdNumber, parseIdNumber, parseMobile, parsePersonName } from '../../src/core/identity.js';
+import { maskIdNumber, parseIdNumber, parsePersonName } from '../../src/core/identity.js';
 import { parseCalendarDate, type CalendarDate } from '../../src/core/calendar-date.js';
 import type { Fen } from '../../src/core/money.js';
 import {
-  CRM_CHANGE_TYPES, CRM_FIELD_GROUPS, CRM_PURPOSES, FIELD_GROUPS_BY_PURPOSE, SUBSCRIBER_PLANS, SUBSCRIBER_STATUSES, minimiseProfile,
-  type AddressRecord, type BehaviourRecord, type CrmChangeEvent, type CrmChangeType, type CrmFieldGroup, type CrmPurpose, type DeviceRecord,
-  type PlanRecord, type RealNameRecord, type Recharge, type StatusRecord, type SubscriberProfile, type SubscriberStatus, type UsageRecord,
+  CRM_FIELD_GROUPS, CRM_PURPOSES, FIELD_GROUPS_BY_PURPOSE, SUBSCRIBER_PLANS, SUBSCRIBER_STATUSES, minimiseProfile,
+  type AddressRecord, type BehaviourRecord, type CrmChangeEvent, type CrmFieldGroup, type CrmPurpose, type DeviceRecord,
+  type PlanRecord, type RealNameRecord, type Recharge, type StatusRecord, type SubscriberProfile, type UsageRecord,
 } from '../../src/core/subscriber-profile.js';
 import type { SubscriberLookup, SubscriberLookupOutcome } from '../../src/risk/crm.port.js';
 import {
@@ -46,7 +46,7 @@ export const CRM_FAULT_IDS = {
   groupNotPermitted: 'POL3003',
 } as const;
 
-export type CrmWireCode = 'CRM_WIRE_VALUE_INVALID' | 'CRM_WIRE_REPLY_INVALID' | 'CRM_WIRE_EVENT_INVALID';
+export type CrmWireCode = 'CRM_WIRE_VALUE_INVALID' | 'CRM_WIRE_REPLY_INVALID';
 
 /** A value on the CRM wire that does not fit its contract; `field` names it. */
 export class CrmWireError extends DomainError {
@@ -385,37 +385,10 @@ export function outcomeForFault(fault: ParlayXFault): CrmFailure {
 
 // ---------------------------------------------------------------- change feed
 
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
 export const EVENT_ID_CHARS_MAX = 64;
 
-/**
- * One change-feed body (JSON already parsed) into a CrmChangeEvent. Fields the contract does
- * not know are ignored, so the carrier may add some; `status` and `simIssuedOn` must appear
- * exactly where the contract puts them (wsdl/README.md "Change events").
- */
-export function parseCrmChangeEvent(json: unknown): CrmChangeEvent {
-  const code = 'CRM_WIRE_EVENT_INVALID';
-  const body = record(json, 'body', code);
-  const type: CrmChangeType = oneOf(body.type, CRM_CHANGE_TYPES, 'type', code);
-  const occurredAt = typeof body.occurredAt === 'string' && ISO_INSTANT.test(body.occurredAt) && !Number.isNaN(Date.parse(body.occurredAt)) ? body.occurredAt : undefined;
-  if (occurredAt === undefined) throw new CrmWireError(code, 'occurredAt must be an ISO 8601 instant with a time zone', 'occurredAt');
-  const event: CrmChangeEvent = {
-    eventId: text(typeof body.eventId === 'string' ? body.eventId : undefined, 'eventId', EVENT_ID_CHARS_MAX, code),
-    msisdn: as(code, () => parseMobile(typeof body.msisdn === 'string' && /^\d{11}$/.test(body.msisdn) ? body.msisdn : undefined, 'msisdn'), 'msisdn'),
-    type,
-    occurredAt,
-  };
-  if (type === 'status_changed') {
-    event.status = oneOf<SubscriberStatus>(body.status, SUBSCRIBER_STATUSES, 'status', code);
-  } else if (type === 'number_cancelled' && body.status !== undefined) {
-    event.status = oneOf<SubscriberStatus>(body.status, ['cancelled'], 'status', code);
-  } else if (body.status !== undefined) {
-    throw new CrmWireError(code, `status is not part of a ${type} event`, 'status');
-  }
-  if (type === 'sim_swapped') event.simIssuedOn = date(body.simIssuedOn, 'simIssuedOn', code);
-  else if (body.simIssuedOn !== undefined) throw new CrmWireError(code, `simIssuedOn is not part of a ${type} event`, 'simIssuedOn');
-  return event;
-}
+/** The receiver's parser is the contract: the lender's endpoint and the simulated carrier use the same one. */
+export { parseCrmChangeEvent } from '../../src/risk/crm-events.js';
 
 /** The change-feed body on the wire: these fields, in this order, absent ones left out. */
 export function crmChangeBody(event: CrmChangeEvent): string {

@@ -138,6 +138,15 @@ describe('PopulationBook', () => {
     expect(() => book.upsert(partial)).toThrow('simulated subscriber 138****5678 lacks behaviour');
   });
 
+  it('refuses a subscriber the wire contract could not carry, naming the field', () => {
+    const book = new PopulationBook();
+    const profile = { ...first()[1]!.profile, msisdn: '13812345678' };
+    expect(() => book.upsert({ ...profile, device: { ...profile.device!, deviceId: '352099001761481' } })).toThrow(expect.objectContaining({ field: 'result.device.deviceId' }));
+    expect(() => book.upsert({ ...profile, behaviour: { ...profile.behaviour!, callActiveDays30: 31 } })).toThrow(expect.objectContaining({ field: 'result.behaviour.callActiveDays30' }));
+    expect(() => book.upsert({ ...profile, usage: { ...profile.usage!, monthlySpendFen: [1, 2, 3, 4, 5, 6.5] } })).toThrow(expect.objectContaining({ field: 'usage.monthlySpendFen[5]' }));
+    expect(book.has('13812345678')).toBe(false);
+  });
+
   it('applies changes at the carrier and tells the listeners', () => {
     const book = new PopulationBook(first());
     const msisdn = populationMsisdn(0);

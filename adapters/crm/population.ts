@@ -38,7 +38,7 @@ import type { Fen } from '../../src/core/money.js';
 import {
   CRM_FIELD_GROUPS, type CrmChangeEvent, type Recharge, type SubscriberProfile, type SubscriberStatus,
 } from '../../src/core/subscriber-profile.js';
-import { USAGE_MONTHS, parseCrmChangeEvent } from './mapping.js';
+import { USAGE_MONTHS, parseCrmChangeEvent, parseProfileReply, profileToWire } from './mapping.js';
 
 export const POPULATION_SIZE_DEFAULT = 10_000;
 /** Subscriber numbers are 139 + an 8-digit index, so at most 10^8 subscribers. */
@@ -350,7 +350,8 @@ export class PopulationBook {
   private eventCounter = 0;
 
   constructor(members: Iterable<PopulationMember> = []) {
-    for (const m of members) this.upsert(m.profile, m.hidden);
+    // Generated members fit the contract by construction (population.test.ts checks every one).
+    for (const m of members) this.store(m.profile, m.hidden);
   }
 
   static generate(options: PopulationOptions): PopulationBook {
@@ -375,11 +376,21 @@ export class PopulationBook {
     return [...this.profiles.keys()];
   }
 
-  /** Adds or replaces a subscriber. Every field group must be present: the simulator may be asked for any. */
+  /**
+   * Adds or replaces a subscriber. Every field group must be present (the simulator may be
+   * asked for any) and fit the wire contract: the carrier cannot hold what it could not send,
+   * so a bad value is refused here, naming the field, rather than surfacing later as a
+   * service_error at the client. Use the fault plan's `malformed` to test bad replies.
+   */
   upsert(profile: SubscriberProfile, hidden?: HiddenOutcome): void {
     if (!/^1[3-9]\d{9}$/.test(profile.msisdn)) throw new Error('simulated subscriber needs an 11-digit mainland mobile number');
     const missing = CRM_FIELD_GROUPS.filter((g) => profile[g] === undefined);
     if (missing.length > 0) throw new Error(`simulated subscriber ${maskMobile(profile.msisdn)} lacks ${missing.join(', ')}`);
+    parseProfileReply({ result: profileToWire(profile, CRM_FIELD_GROUPS) }, { msisdn: profile.msisdn, purpose: 'credit_assessment', fields: CRM_FIELD_GROUPS });
+    this.store(profile, hidden);
+  }
+
+  private store(profile: SubscriberProfile, hidden: HiddenOutcome | undefined): void {
     this.profiles.set(profile.msisdn, structuredClone(profile));
     if (hidden) this.hidden.set(profile.msisdn, { ...hidden });
     else this.hidden.delete(profile.msisdn);

@@ -15,19 +15,21 @@ import { populationMsisdn, type PopulationBook } from './population.js';
 const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
 const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' });
 const Count = Type.Integer({ minimum: 0, maximum: 1_000_000 });
+// What the wire contract carries (adapters/crm/wsdl): plain text, and a salted handset hash, never a raw IMEI.
+const Place = Type.String({ minLength: 1, maxLength: 50, pattern: '^[^<>\\u0000-\\u001f]+$' });
 
 const Profile = Type.Object({
   msisdn: Type.String({ minLength: 11, maxLength: 16 }),
-  identity: Type.Object({ name: Type.String({ minLength: 2, maxLength: 50 }), idNumber: Type.String({ minLength: 18, maxLength: 18 }) }),
+  identity: Type.Object({ name: Type.String({ minLength: 2, maxLength: 50, pattern: '^[^<>\\u0000-\\u001f]+$' }), idNumber: Type.String({ minLength: 18, maxLength: 18 }) }),
   status: Type.Object({ status: literals(SUBSCRIBER_STATUSES), since: Day }),
   plan: Type.Object({ plan: Type.Union([Type.Literal('prepaid'), Type.Literal('postpaid')]), activatedOn: Day }),
   usage: Type.Object({ monthlySpendFen: Type.Array(Count, { minItems: 6, maxItems: 6 }),
-    recharges: Type.Array(Type.Object({ date: Day, amountFen: Count }), { maxItems: 500 }) }),
-  address: Type.Object({ installedAddress: Type.String({ maxLength: 200 }), county: Type.String({ maxLength: 50 }), village: Type.String({ maxLength: 50 }),
-    villagesSeen: Type.Array(Type.String({ maxLength: 50 }), { maxItems: 100 }), homeNightSharePercent: Type.Integer({ minimum: 0, maximum: 100 }) }),
-  device: Type.Object({ deviceId: Type.String({ minLength: 1, maxLength: 64 }), deviceSince: Day, simIssuedOn: Day,
+    recharges: Type.Array(Type.Object({ date: Day, amountFen: Type.Integer({ minimum: 1, maximum: 1_000_000 }) }), { maxItems: 500, description: 'Oldest first' }) }),
+  address: Type.Object({ installedAddress: Type.String({ minLength: 1, maxLength: 200, pattern: '^[^<>\\u0000-\\u001f]+$' }), county: Place, village: Place,
+    villagesSeen: Type.Array(Place, { maxItems: 100 }), homeNightSharePercent: Type.Integer({ minimum: 0, maximum: 100 }) }),
+  device: Type.Object({ deviceId: Type.String({ minLength: 16, maxLength: 128, pattern: '^[A-Za-z0-9+/=_-]+$', description: 'Salted hash of the IMEI' }), deviceSince: Day, simIssuedOn: Day,
     lastSimSwapOn: Type.Union([Day, Type.Null()]) }),
-  behaviour: Type.Object({ callActiveDays30: Type.Integer({ minimum: 0, maximum: 31 }), outgoingCalls30: Count, smsSent30: Count, regularContacts: Count }),
+  behaviour: Type.Object({ callActiveDays30: Type.Integer({ minimum: 0, maximum: 30 }), outgoingCalls30: Count, smsSent30: Count, regularContacts: Count }),
 }, { additionalProperties: false });
 
 export function crmSandboxRoutes(book: PopulationBook) {

@@ -49,13 +49,12 @@ export async function recordCallbackResult(db: Database, applicationId: number, 
     await tx.query(
       `UPDATE callback_tasks SET not_reachable_attempts = $2, status = $3, result = $4, agent_id = $5, note = $6, result_at = $7 WHERE id = $1`,
       [task.id, attempts, done ? 'done' : 'open', input.result, input.agentId, input.note ?? null, now]);
-    let decisionId: number | null = null;
     if (review.outcome === 'refused') {
       await moveApplication(tx, app, 'refused', { hits: [...app.hits, review.hit!] });
-    } else if (review.outcome === 'passed') {
-      decisionId = (await decideApplication(tx, app, now, 'risk-engine')).id;
+      return { applicationId, status: 'refused', duplicate: false, notReachableAttempts: attempts, decisionId: null };
     }
-    const after = await lockApplication(tx, applicationId);
-    return { applicationId, status: after.status, duplicate: false, notReachableAttempts: attempts, decisionId };
+    if (review.outcome === 'retry') return { applicationId, status: app.status, duplicate: false, notReachableAttempts: attempts, decisionId: null };
+    const decision = await decideApplication(tx, app, now, 'risk-engine');
+    return { applicationId, status: decision.outcome, duplicate: false, notReachableAttempts: attempts, decisionId: decision.id };
   });
 }

@@ -13,22 +13,40 @@ import { enqueueInTransaction } from '../queue/outbox.js';
 import { QUEUE_DOMAIN_EVENTS } from '../queue/queues.js';
 
 const EVENT_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
 
-/** The feed's JSON body as a typed event, or an error naming the field. */
+/**
+ * One change-feed body (JSON already parsed) as a typed event, or an error naming the field.
+ * Fields the contract does not know are ignored, so the carrier may add some; `status` and
+ * `simIssuedOn` must appear exactly where the contract puts them (adapters/crm/wsdl/README.md).
+ */
 export function parseCrmChangeEvent(body: unknown): CrmChangeEvent {
-  const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-  const fail = (field: string, reason: string): never => { throw new DomainError('VALIDATION_FAILED', `${field} ${reason}`, field); };
+  const fail = (field: string, reason: string): never => { throw new DomainError('CRM_EVENT_INVALID', `${field} ${reason}`, field); };
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return fail('body', 'must be a JSON object');
+  const b = body as Record<string, unknown>;
   const eventId = typeof b.eventId === 'string' && EVENT_ID_PATTERN.test(b.eventId) ? b.eventId : fail('eventId', 'must be 1-64 letters, digits or _.:-');
   const type = CRM_CHANGE_TYPES.find((t) => t === b.type) ?? fail('type', `must be one of ${CRM_CHANGE_TYPES.join(', ')}`);
-  const occurred = typeof b.occurredAt === 'string' ? new Date(b.occurredAt) : new Date(Number.NaN);
-  if (Number.isNaN(occurred.getTime())) fail('occurredAt', 'must be an ISO 8601 time');
-  const status = b.status === undefined ? undefined : SUBSCRIBER_STATUSES.find((s) => s === b.status) ?? fail('status', `must be one of ${SUBSCRIBER_STATUSES.join(', ')}`);
-  if (type === 'status_changed' && status === undefined) fail('status', 'is required for status_changed');
-  const simIssuedOn = b.simIssuedOn === undefined ? undefined : parseCalendarDate(b.simIssuedOn, 'simIssuedOn');
-  return {
-    eventId, msisdn: parseMobile(b.msisdn, 'msisdn'), type, occurredAt: occurred.toISOString(),
-    ...(status ? { status } : {}), ...(simIssuedOn ? { simIssuedOn } : {}),
-  };
+  const occurredAt = typeof b.occurredAt === 'string' && ISO_INSTANT.test(b.occurredAt) && !Number.isNaN(Date.parse(b.occurredAt))
+    ? b.occurredAt : fail('occurredAt', 'must be an ISO 8601 instant with a time zone');
+  const msisdn = typeof b.msisdn === 'string' && /^\d{11}$/.test(b.msisdn) ? parseMobile(b.msisdn, 'msisdn') : fail('msisdn', 'must be an 11-digit mainland mobile number');
+  const event: CrmChangeEvent = { eventId, msisdn, type, occurredAt };
+  if (type === 'status_changed') {
+    event.status = SUBSCRIBER_STATUSES.find((s) => s === b.status) ?? fail('status', `must be one of ${SUBSCRIBER_STATUSES.join(', ')} for status_changed`);
+  } else if (type === 'number_cancelled' && b.status !== undefined) {
+    event.status = b.status === 'cancelled' ? 'cancelled' : fail('status', 'can only be cancelled for number_cancelled');
+  } else if (b.status !== undefined) {
+    fail('status', `is not part of a ${type} event`);
+  }
+  if (type === 'sim_swapped') {
+    try {
+      event.simIssuedOn = parseCalendarDate(b.simIssuedOn, 'simIssuedOn');
+    } catch {
+      fail('simIssuedOn', 'must be a calendar date YYYY-MM-DD for sim_swapped');
+    }
+  } else if (b.simIssuedOn !== undefined) {
+    fail('simIssuedOn', `is not part of a ${type} event`);
+  }
+  return event;
 }
 
 export interface CrmEventReceipt {

@@ -25,15 +25,35 @@ export async function storedProfile(q: Queryable, msisdn: string): Promise<Subsc
   return rows[0].profile;
 }
 
-async function count(q: Queryable, sql: string, params: readonly unknown[]): Promise<number> {
-  const [row] = await q.query<{ n: number }>(sql, params);
+async function smallestProductMinFen(q: Queryable): Promise<number> {
+  const [row] = await q.query<{ n: number }>(`SELECT coalesce(min(min_amount_fen), 0)::bigint AS n FROM products WHERE status = 'active'`);
+  if (row!.n <= 0) throw new DomainError('NO_ACTIVE_PRODUCTS', 'no product is active; nothing could be offered', 'products');
   return row!.n;
 }
 
-async function smallestProductMinFen(q: Queryable): Promise<number> {
-  const n = await count(q, `SELECT coalesce(min(min_amount_fen), 0)::bigint AS n FROM products WHERE status = 'active'`, []);
-  if (n <= 0) throw new DomainError('NO_ACTIVE_PRODUCTS', 'no product is active; nothing could be offered', 'products');
-  return n;
+interface CrossChecks {
+  on_device: number;
+  sharing_contacts: number;
+  store_today: number | null;
+  staff_today: number;
+  open_principal: number;
+}
+
+/** The counts the anti-fraud rules and the caps need, in one round trip. */
+async function crossChecks(q: Queryable, app: ApplicationRecord, deviceId: string | null, now: Date, dayStart: string): Promise<CrossChecks> {
+  const [row] = await q.query<CrossChecks>(
+    `SELECT
+       (SELECT count(DISTINCT id_number) FROM subscriber_snapshots WHERE $3::text IS NOT NULL AND device_id = $3 AND id_number <> $1)::int AS on_device,
+       (SELECT count(DISTINCT id_number) FROM applications
+         WHERE cardinality($2::text[]) >= 2 AND id_number <> $1 AND created_at > $4::timestamptz - make_interval(days => $5)
+           AND contacts && $2::text[] AND cardinality(ARRAY(SELECT unnest(contacts) INTERSECT SELECT unnest($2::text[]))) >= 2)::int AS sharing_contacts,
+       CASE WHEN $6::text IS NULL THEN NULL
+         ELSE (SELECT count(*) FROM applications WHERE store_code = $6 AND created_at >= $8::timestamptz)::int END AS store_today,
+       (SELECT count(*) FROM applications WHERE staff_id = $7 AND channel = $9 AND created_at >= $8::timestamptz)::int AS staff_today,
+       (SELECT coalesce(sum(l.principal_fen), 0) FROM loans l JOIN borrowers b ON b.id = l.borrower_id
+         WHERE b.id_number = $1 AND l.status IN ('applied', 'approved', 'contracted', 'active', 'overdue'))::bigint AS open_principal`,
+    [app.idNumber, app.contacts, deviceId, now, RING_WINDOW_DAYS, app.storeCode, app.staffId, dayStart, app.channel]);
+  return row!;
 }
 
 export async function gatherInputs(q: Queryable, app: ApplicationRecord, now: Date): Promise<CreditAssessmentInputs> {
@@ -41,9 +61,8 @@ export async function gatherInputs(q: Queryable, app: ApplicationRecord, now: Da
   const profile = await storedProfile(q, app.mobile);
   const survey = await latestForm(q, app.id, 'installer_survey');
   const visit = await latestForm(q, app.id, 'home_visit');
-  const deviceId = profile.device?.deviceId ?? null;
   // Applications of today, Asia/Shanghai, counted by their creation time.
-  const dayStart = `${asOf}T00:00:00+08:00`;
+  const counts = await crossChecks(q, app, profile.device?.deviceId ?? null, now, `${asOf}T00:00:00+08:00`);
   return {
     asOf,
     applicant: { name: app.name, idNumber: app.idNumber, village: app.village },
@@ -53,22 +72,12 @@ export async function gatherInputs(q: Queryable, app: ApplicationRecord, now: Da
     installerSurvey: survey === undefined ? null : parseInstallerSurvey(survey),
     homeVisit: visit === undefined ? null : parseHomeVisit(visit),
     listFacts: await listFactsFor(q, app.idNumber, app.name),
-    otherPersonsOnDevice: deviceId === null ? 0 : await count(q,
-      `SELECT count(DISTINCT id_number)::int AS n FROM subscriber_snapshots WHERE device_id = $1 AND id_number <> $2`, [deviceId, app.idNumber]),
-    otherPersonsSharingContacts: app.contacts.length < 2 ? 0 : await count(q,
-      `SELECT count(DISTINCT id_number)::int AS n FROM applications
-       WHERE id_number <> $1 AND created_at > $3::timestamptz - make_interval(days => $4) AND contacts && $2::text[]
-         AND cardinality(ARRAY(SELECT unnest(contacts) INTERSECT SELECT unnest($2::text[]))) >= 2`,
-      [app.idNumber, app.contacts, now, RING_WINDOW_DAYS]),
-    storeApplicationsToday: app.storeCode === null ? null : await count(q,
-      `SELECT count(*)::int AS n FROM applications WHERE store_code = $1 AND created_at >= $2::timestamptz`, [app.storeCode, dayStart]),
-    staffApplicationsToday: await count(q,
-      `SELECT count(*)::int AS n FROM applications WHERE staff_id = $1 AND channel = $2 AND created_at >= $3::timestamptz`,
-      [app.staffId, app.channel, dayStart]),
+    otherPersonsOnDevice: counts.on_device,
+    otherPersonsSharingContacts: counts.sharing_contacts,
+    storeApplicationsToday: counts.store_today,
+    staffApplicationsToday: counts.staff_today,
     fraudLimits: DEFAULT_FRAUD_LIMITS,
-    openPlatformPrincipalFen: await count(q,
-      `SELECT coalesce(sum(l.principal_fen), 0)::bigint AS n FROM loans l JOIN borrowers b ON b.id = l.borrower_id
-       WHERE b.id_number = $1 AND l.status IN ('applied', 'approved', 'contracted', 'active', 'overdue')`, [app.idNumber]),
+    openPlatformPrincipalFen: counts.open_principal,
     otherPlatformsDebtFen: app.otherPlatformsDebtFen,
     smallestProductMinFen: await smallestProductMinFen(q),
   };
@@ -117,14 +126,17 @@ export async function findDecision(q: Queryable, id: number): Promise<StoredDeci
 async function insertDecision(
   tx: Queryable, app: ApplicationRecord, version: string, inputs: CreditAssessmentInputs, result: StoredDecision['result'],
   outcome: StoredDecision['outcome'], actor: string,
-): Promise<number> {
-  const [row] = await tx.query<{ id: number }>(
+): Promise<StoredDecision> {
+  const [row] = await tx.query<{ id: number; created_at: Date }>(
     `INSERT INTO credit_decisions (application_id, scorecard_version, consent_id, inputs, result, outcome, score, grade, credit_limit_fen, decided_by)
-     VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7, $8, $9, $10) RETURNING id`,
+     VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7, $8, $9, $10) RETURNING id, created_at`,
     [app.id, version, app.consentId, JSON.stringify(inputs), JSON.stringify(result), outcome, result.score.score, result.score.grade,
       result.decision.creditLimitFen, actor]);
   await enqueueInTransaction(tx, { queue: QUEUE_DOMAIN_EVENTS, name: 'application.decided', payload: { applicationId: app.id, decisionId: row!.id, outcome } });
-  return row!.id;
+  return {
+    id: row!.id, applicationId: app.id, scorecardVersion: version, consentId: app.consentId, outcome, score: result.score.score,
+    grade: result.score.grade, creditLimitFen: result.decision.creditLimitFen, decidedBy: actor, result, inputs, createdAt: row!.created_at,
+  };
 }
 
 /** Runs the risk step for a locked application and moves it to the outcome. */
@@ -133,9 +145,9 @@ export async function decideApplication(tx: Queryable, app: ApplicationRecord, n
   const inputs = await gatherInputs(tx, app, now);
   const result = assessCredit(inputs, scorecard);
   const outcome = result.decision.outcome;
-  const id = await insertDecision(tx, app, scorecard.version, inputs, result, outcome, actor);
+  const decision = await insertDecision(tx, app, scorecard.version, inputs, result, outcome, actor);
   await moveApplication(tx, app, outcome, { hits: result.decision.reasons });
-  return (await findDecision(tx, id))!;
+  return decision;
 }
 
 /** An officer's decision on an application in manual review; the engine's result is kept beside it. */
@@ -154,9 +166,9 @@ export async function overrideDecision(
     throw new DomainError('DECISION_NOT_OVERRIDABLE', 'the applicant has no credit limit left under the borrowing caps', 'outcome');
   }
   const result = { ...engine.result, override: { by: actor, reason, engineOutcome: engine.result.decision.outcome } };
-  const id = await insertDecision(tx, app, engine.scorecardVersion, engine.inputs, result, outcome, actor);
+  const decision = await insertDecision(tx, app, engine.scorecardVersion, engine.inputs, result, outcome, actor);
   await moveApplication(tx, app, outcome);
-  return (await findDecision(tx, id))!;
+  return decision;
 }
 
 export interface DecisionReplay {
