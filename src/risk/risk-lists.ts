@@ -3,7 +3,7 @@
  * dishonest-debtor list imported as a file, and the person's own history on the platform.
  */
 import { DomainError } from '../core/domain-error.js';
-import { parseIdNumber, parsePersonName } from '../core/identity.js';
+import { maskIdNumber, parseIdNumber, parsePersonName } from '../core/identity.js';
 import type { ListFacts } from '../core/initial-review.js';
 import type { Queryable } from '../db/database.js';
 
@@ -49,6 +49,17 @@ export interface ListEntryView {
   caseNumber: string | null;
   createdBy: string;
   createdAt: string;
+}
+
+/** Entries in force on a list, newest first, ID numbers masked as ops screens show them. */
+export async function listEntries(q: Queryable, list: string, limit: number, beforeId: number | null): Promise<ListEntryView[]> {
+  const rows = await q.query<{ id: number; list: string; id_pattern: string; reason: string; case_number: string | null; created_by: string; created_at: Date }>(
+    `SELECT id, list, id_pattern, reason, case_number, created_by, created_at FROM risk_list_entries
+     WHERE list = $1 AND removed_at IS NULL AND ($3::bigint IS NULL OR id < $3) ORDER BY id DESC LIMIT $2`, [list, limit, beforeId]);
+  return rows.map((r) => ({
+    id: r.id, list: r.list, idNumberMasked: maskIdNumber(r.id_pattern), reason: r.reason, caseNumber: r.case_number,
+    createdBy: r.created_by, createdAt: r.created_at.toISOString(),
+  }));
 }
 
 export async function addListEntry(q: Queryable, input: ListEntryInput, actor: string): Promise<{ id: number }> {

@@ -41,6 +41,19 @@ describe('personal numbers in logs', () => {
     await app.inject({ method: 'POST', url: '/v1/carrier/billing/recharges', payload: raw,
       headers: { 'content-type': 'application/json', 'x-carrier-timestamp': timestamp, 'x-carrier-signature': 'sha256=00' } });
 
+    const applicant = { name: '吴九', idNumber, mobile, county: '清远县', village: '墩头村', contacts: ['13911112222', '13911113333'] };
+    const consent = { purposes: ['credit_assessment'], method: 'signed_form', evidenceRef: 'scan-1', grantedAt: new Date().toISOString() };
+    const applicationBody = { channel: 'web_hall', staffId: 'web', applicant, request: { amountFen: 1_000_000, termMonths: 6, purpose: '种植' },
+      otherPlatformsDebt: { amountFen: 0, source: 'declared' }, consent };
+    expect((await app.inject({ method: 'POST', url: '/v1/applications', headers, payload: applicationBody })).statusCode).toBe(201);
+    expect((await app.inject({ method: 'POST', url: '/v1/applications', headers, payload: applicationBody })).statusCode).toBe(409);
+    await app.inject({ method: 'POST', url: '/v1/applications', headers, payload: { ...applicationBody, applicant: { ...applicant, idNumber: withWrongCheckChar(idNumber) } } });
+    await app.inject({ method: 'POST', url: '/v1/ops/risk-lists/entries', headers, payload: { list: 'internal_black', idNumber, reason: '测试' } });
+    await app.inject({ method: 'POST', url: '/v1/ops/risk-lists/entries', headers, payload: { list: 'internal_black', idNumber, reason: '测试' } });
+    const change = JSON.stringify({ eventId: 'CRM-LOG-1', msisdn: mobile, type: 'sim_swapped', simIssuedOn: '2026-02-15', occurredAt: '2026-02-15T03:00:00Z' });
+    await app.inject({ method: 'POST', url: '/v1/carrier/crm/events', payload: change,
+      headers: { 'content-type': 'application/json', 'x-carrier-timestamp': timestamp, 'x-carrier-signature': signCarrierWebhook(WEBHOOK_SECRET, timestamp, change) } });
+
     const log = captured.join('');
     expect(log.length).toBeGreaterThan(1_000);
     expect(log).not.toContain(mobile);

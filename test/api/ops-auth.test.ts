@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, bearer, call, createActiveLoan, createApiApp, createOpsUserToken, type ApiTestContext } from '../support/api-app.js';
 
 type Role = 'viewer' | 'operator' | 'admin';
-type Method = 'GET' | 'POST' | 'PUT';
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 /** Every ops route and the least role it needs. A new ops route must be added here (checked below). */
 const OPS_ROUTES: { method: Method; path: string; role: Role }[] = [
@@ -31,9 +31,32 @@ const OPS_ROUTES: { method: Method; path: string; role: Role }[] = [
   { method: 'POST', path: '/v1/ops/billing/refunds', role: 'operator' },
   { method: 'GET', path: '/v1/ops/reconciliation/billing', role: 'viewer' },
   { method: 'POST', path: '/v1/ops/reconciliation/breaks/{id}/resolve', role: 'operator' },
+  { method: 'POST', path: '/v1/applications', role: 'operator' },
+  { method: 'GET', path: '/v1/applications/{id}', role: 'viewer' },
+  { method: 'POST', path: '/v1/applications/{id}/installer-survey', role: 'operator' },
+  { method: 'POST', path: '/v1/applications/{id}/home-visit', role: 'operator' },
+  { method: 'POST', path: '/v1/applications/{id}/callback-result', role: 'operator' },
+  { method: 'GET', path: '/v1/applications/{id}/offers', role: 'viewer' },
+  { method: 'POST', path: '/v1/applications/{id}/accept', role: 'operator' },
+  { method: 'POST', path: '/v1/ops/applications/{id}/review', role: 'operator' },
+  { method: 'POST', path: '/v1/ops/applications/{id}/decisions', role: 'operator' },
+  { method: 'GET', path: '/v1/ops/decisions/{id}', role: 'viewer' },
+  { method: 'POST', path: '/v1/ops/decisions/{id}/replay', role: 'viewer' },
+  { method: 'GET', path: '/v1/ops/scorecards', role: 'viewer' },
+  { method: 'GET', path: '/v1/ops/scorecards/{version}', role: 'viewer' },
+  { method: 'POST', path: '/v1/ops/scorecards', role: 'admin' },
+  { method: 'POST', path: '/v1/ops/scorecards/{version}/activate', role: 'admin' },
+  { method: 'GET', path: '/v1/ops/risk-lists/entries', role: 'viewer' },
+  { method: 'POST', path: '/v1/ops/risk-lists/entries', role: 'operator' },
+  { method: 'DELETE', path: '/v1/ops/risk-lists/entries/{id}', role: 'operator' },
+  { method: 'POST', path: '/v1/ops/risk-lists/court-imports', role: 'operator' },
+  { method: 'POST', path: '/v1/ops/consents/{id}/revoke', role: 'operator' },
 ];
 
-const PARAMS: Record<string, string> = { code: 'X001', id: '1', businessDate: '2026-01-15' };
+/** Routes behind ops tokens: the ops API and the channel-facing applications API. */
+const isOpsAuthenticated = (path: string) => path.startsWith('/v1/ops/') || path.startsWith('/v1/applications');
+
+const PARAMS: Record<string, string> = { code: 'X001', id: '1', businessDate: '2026-01-15', version: 'rural-2026.1' };
 const concrete = (path: string) => path.replace(/\{(\w+)\}/g, (_, name: string) => (name === 'id' && path.includes('dead-letters') ? 'domain-events:1' : PARAMS[name]!));
 /** "METHOD /v1/ops/..." for every ops route in fastify's printRoutes tree (HEAD left out). */
 function routedOpsRoutes(tree: string): string[] {
@@ -47,7 +70,7 @@ function routedOpsRoutes(tree: string): string[] {
     stack.push(match[2]!);
     const path = stack.join('').replace(/:(\w+)/g, '{$1}');
     for (const method of (match[3] ?? '').split(', ').filter((m) => m && m !== 'HEAD')) {
-      if (path.startsWith('/v1/ops/')) routes.push(`${method} ${path}`);
+      if (isOpsAuthenticated(path)) routes.push(`${method} ${path}`);
     }
   }
   return routes.sort();
@@ -70,7 +93,7 @@ describe('ops authentication and roles', () => {
   it('the route table covers every /v1/ops route the app serves', () => {
     const document = ctx.app.swagger() as { paths: Record<string, Record<string, unknown>> };
     const served = Object.entries(document.paths)
-      .filter(([path]) => path.startsWith('/v1/ops/'))
+      .filter(([path]) => isOpsAuthenticated(path))
       .flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`))
       .sort();
     expect(served).toEqual(OPS_ROUTES.map((r) => `${r.method} ${r.path}`).sort());

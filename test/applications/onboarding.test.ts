@@ -109,6 +109,20 @@ describe('initial review', () => {
     expect(await world.db.query(`SELECT 1 FROM callback_tasks WHERE application_id = $1`, [id])).toHaveLength(0);
   });
 
+  it('lists entries masked, and a person taken off the black list passes the list model again', async () => {
+    const person = freshPerson();
+    const added = await call(world.app, 'POST', '/v1/ops/risk-lists/entries', { list: 'internal_black', idNumber: person.idNumber, reason: '冒名申请' });
+    const listed = await call(world.app, 'GET', '/v1/ops/risk-lists/entries?list=internal_black');
+    const entry = listed.body.find((e: { id: number }) => e.id === added.body.id);
+    expect(entry.idNumberMasked).toMatch(/\*{8}/);
+    expect(JSON.stringify(listed.body)).not.toContain(person.idNumber);
+    expect((await call(world.app, 'DELETE', `/v1/ops/risk-lists/entries/${added.body.id}`)).status).toBe(204);
+    expect((await call(world.app, 'DELETE', `/v1/ops/risk-lists/entries/${added.body.id}`)).status).toBe(404);
+    world.book.upsert(goodProfile(person));
+    const id = await submit(world, person);
+    expect((await assess(world, id)).status).toBe('awaiting_callback');
+  });
+
   it('refuses a dishonest debtor from the imported court list, matched on the masked ID and name', async () => {
     const person = freshPerson('李四海');
     const masked = `${person.idNumber.slice(0, 10)}****${person.idNumber.slice(14)}`;

@@ -5,7 +5,7 @@ import { DomainError } from '../../core/domain-error.js';
 import { lockApplication } from '../../applications/application-repository.js';
 import { findDecision, overrideDecision, redecideApplication, replayDecision } from '../../risk/decide-application.js';
 import { importCourtList } from '../../risk/import-court-list.js';
-import { addListEntry, INTERNAL_LISTS, removeListEntry } from '../../risk/risk-lists.js';
+import { addListEntry, INTERNAL_LISTS, listEntries, removeListEntry } from '../../risk/risk-lists.js';
 import { activateScorecard, addScorecard, findScorecard, listScorecards } from '../../risk/scorecard-repository.js';
 import type { AppDeps } from '../app.js';
 import { errorRef, IdParam, opsErrors, Reason } from '../schemas.js';
@@ -90,6 +90,18 @@ export function opsRiskRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       await activateScorecard(deps.db, request.params.version);
       return { version: request.params.version, active: true };
     });
+
+    app.get('/v1/ops/risk-lists/entries', {
+      onRequest: deps.auth.require('viewer'),
+      schema: { tags: ['ops', 'risk'], summary: 'Entries in force on a list, newest first, ID numbers masked',
+        querystring: Type.Object({
+          list: Type.Union([...INTERNAL_LISTS, 'court_dishonest' as const].map((l) => Type.Literal(l))),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+          beforeId: Type.Optional(Type.Integer({ minimum: 1, description: 'Page on: entries older than this id' })),
+        }),
+        response: { 200: Type.Array(Type.Object({ id: Type.Integer(), list: Type.String(), idNumberMasked: Type.String(), reason: Type.String(),
+          caseNumber: Type.Union([Type.String(), Type.Null()]), createdBy: Type.String(), createdAt: Type.String() })), ...opsErrors } },
+    }, async (request) => listEntries(deps.db, request.query.list, request.query.limit ?? 100, request.query.beforeId ?? null));
 
     app.post('/v1/ops/risk-lists/entries', {
       onRequest: deps.auth.require('operator'),
