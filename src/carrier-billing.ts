@@ -45,10 +45,13 @@ function fileDeps(db: Database, transport: BillingFileTransport, config: Config)
   };
 }
 
-export async function connectBilling(config: Config, db: Database): Promise<BillingConnection> {
+/** Plan and status of a simulated number as the simulated CRM knows it. */
+export type SimulatedAccountOf = ConstructorParameters<typeof SubscriberBook>[2];
+
+export async function connectBilling(config: Config, db: Database, accountOf?: SimulatedAccountOf): Promise<BillingConnection> {
   const soap = config.endpoints.billingSoap;
   const sftp = config.endpoints.billingSftp;
-  const book = new SubscriberBook();
+  const book = new SubscriberBook(undefined, undefined, accountOf);
   const closers: (() => Promise<void>)[] = [];
   let soapUrl: string;
   if (soap.kind === 'remote') {

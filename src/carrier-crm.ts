@@ -12,6 +12,7 @@ import { startCrmSimulator } from '../adapters/crm/simulator.js';
 import type { AppDeps } from './api/app.js';
 import type { Config } from './config.js';
 import { shanghaiDate } from './core/calendar-date.js';
+import type { SubscriberPlanKind } from './core/subscriber-profile.js';
 import type { CrmPort } from './risk/crm.port.js';
 
 /** Seed of the sandbox population: the same subscribers on every start. */
@@ -19,6 +20,8 @@ export const SANDBOX_POPULATION_SEED = 20160110;
 
 export interface CrmConnection {
   port: CrmPort;
+  /** Plan and status of a simulated number, for the simulated billing system (sandbox only). */
+  accountOf?: (msisdn: string) => { plan: SubscriberPlanKind; status: 'active' | 'suspended' } | undefined;
   describe: string;
   sandboxRoutes: ((deps: AppDeps) => FastifyPluginAsyncTypebox)[];
   startNotifier(apiAddress: string): void;
@@ -38,6 +41,12 @@ export async function connectCrm(config: Config, now: Date): Promise<CrmConnecti
   return {
     port,
     describe: `built-in simulator at ${simulator.url} (${book.size} synthetic subscribers)`,
+    accountOf: (msisdn) => {
+      const profile = book.get(msisdn);
+      if (!profile?.plan || !profile.status) return undefined;
+      // Billing knows no "cancelled": a cancelled number is as unchargeable as a suspended one.
+      return { plan: profile.plan.plan, status: profile.status.status === 'active' ? 'active' : 'suspended' };
+    },
     sandboxRoutes: [crmSandboxRoutes(book)],
     startNotifier: (apiAddress) => {
       if (!config.crm.webhookSecret) return;

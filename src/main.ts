@@ -55,8 +55,8 @@ async function main(): Promise<void> {
   await seedProductLibrary(db, config.annualRateCeilingPpm);
   await seedDefaultScorecard(db);
 
-  const billing = await connectBilling(config, db);
   const crm = await connectCrm(config, new Date());
+  const billing = await connectBilling(config, db, crm.accountOf);
   const queues = new QueueSet({ connection: redis, logger });
   const subscribers = new DomainEventSubscribers();
   const workers = startWorkers({

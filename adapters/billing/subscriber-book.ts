@@ -46,7 +46,15 @@ export class SubscriberBook {
   private readonly rechargeListeners: ((event: RechargeEvent) => void)[] = [];
   private rechargeCounter = 0;
 
-  constructor(private readonly populationSize = POPULATION_SIZE_DEFAULT, private readonly seed = 'billing-sim') {}
+  /**
+   * `accountOf`, when given, supplies plan and status of population numbers (the sandbox
+   * passes the simulated CRM's records, so both simulated systems agree about a number).
+   */
+  constructor(
+    private readonly populationSize = POPULATION_SIZE_DEFAULT,
+    private readonly seed = 'billing-sim',
+    private readonly accountOf?: (msisdn: string) => Pick<SimulatedSubscriber, 'plan' | 'status'> | undefined,
+  ) {}
 
   /** The subscriber, from the explicit set or the synthetic population; undefined when unknown. */
   get(msisdn: string): SimulatedSubscriber | undefined {
@@ -55,10 +63,11 @@ export class SubscriberBook {
     const index = Number(msisdn) - POPULATION_FIRST_MSISDN;
     if (!/^\d{11}$/.test(msisdn) || index < 0 || index >= this.populationSize) return undefined;
     const h = hashInt(`${this.seed}:${msisdn}`);
+    const account = this.accountOf?.(msisdn);
     const subscriber: SimulatedSubscriber = {
       msisdn,
-      plan: h % 10 < 7 ? 'prepaid' : 'postpaid',
-      status: h % 97 === 0 ? 'suspended' : 'active',
+      plan: account?.plan ?? (h % 10 < 7 ? 'prepaid' : 'postpaid'),
+      status: account?.status ?? (h % 97 === 0 ? 'suspended' : 'active'),
       balanceFen: (h >>> 8) % 30_000,
       billFen: 0,
     };
