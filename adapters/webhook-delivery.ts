@@ -12,20 +12,31 @@ import { signCarrierWebhook } from '../src/billing/carrier-webhook.js';
 export const CARRIER_TIMESTAMP_HEADER = 'X-Carrier-Timestamp';
 export const CARRIER_SIGNATURE_HEADER = 'X-Carrier-Signature';
 
+/** Retry and load limits every simulated carrier feed uses unless a test shortens them. */
+export const WEBHOOK_DELIVERY_DEFAULTS = {
+  /** Attempts per event, the first included. */
+  attemptsMax: 8,
+  /** Wait before the second attempt; doubles each time. */
+  firstDelayMs: 500,
+  /** Longest wait between two attempts. */
+  delayMsMax: 30_000,
+  /** Deadline of one POST. */
+  timeoutMs: 5_000,
+  /** Events being delivered at once at most; beyond it new events are given up at once (and reported). */
+  pendingMax: 10_000,
+} as const;
+
 export interface WebhookDeliveryOptions<E> {
   targetUrl: string;
   secret: string;
   /** The exact JSON body of an event; signed and sent byte for byte on every attempt. */
   body: (event: E) => string;
-  /** Attempts per event, the first included. */
-  attemptsMax: number;
-  /** Wait before the second attempt; doubles each time up to delayMsMax. */
-  firstDelayMs: number;
-  delayMsMax: number;
-  /** Deadline of one POST. */
-  timeoutMs: number;
-  /** Deliveries in progress at most; beyond it a new event is given up at once (and reported). */
-  pendingMax: number;
+  /** Retry and load limits; WEBHOOK_DELIVERY_DEFAULTS for those left out (tests shorten them). */
+  attemptsMax?: number;
+  firstDelayMs?: number;
+  delayMsMax?: number;
+  timeoutMs?: number;
+  pendingMax?: number;
   /** Called once per event that could not be delivered. */
   onGiveUp: (event: E, reason: string) => void;
 }
@@ -71,7 +82,12 @@ export function backoffMs(attempt: number, firstDelayMs: number, delayMsMax: num
 }
 
 export function startWebhookDelivery<E>(options: WebhookDeliveryOptions<E>): WebhookDelivery<E> {
-  const { targetUrl, secret, attemptsMax, firstDelayMs, delayMsMax, timeoutMs, pendingMax, onGiveUp } = options;
+  const { targetUrl, secret, onGiveUp } = options;
+  const attemptsMax = options.attemptsMax ?? WEBHOOK_DELIVERY_DEFAULTS.attemptsMax;
+  const firstDelayMs = options.firstDelayMs ?? WEBHOOK_DELIVERY_DEFAULTS.firstDelayMs;
+  const delayMsMax = options.delayMsMax ?? WEBHOOK_DELIVERY_DEFAULTS.delayMsMax;
+  const timeoutMs = options.timeoutMs ?? WEBHOOK_DELIVERY_DEFAULTS.timeoutMs;
+  const pendingMax = options.pendingMax ?? WEBHOOK_DELIVERY_DEFAULTS.pendingMax;
   const inFlight = new Set<Promise<void>>();
   const stop = new AbortController();
 

@@ -26,7 +26,7 @@ import { copyBaselineSeconds } from './copy-baseline.js';
 import { profiled, slowestStatements, totalStatementSeconds, type StatementProfile } from './instrumented-database.js';
 import { printResults } from './print-results.js';
 import { idNumberFromPrefix } from '../test/support/identities.js';
-import { mulberry32 } from './prng.js';
+import { mulberry32 } from '../adapters/prng.js';
 
 const LOANS = 100_000;
 const BUSINESS_DATE = '2026-05-20';

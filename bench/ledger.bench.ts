@@ -20,7 +20,7 @@ import { postEntry } from '../src/ledger/post-entries.js';
 import type { BenchResult } from './bench-result.js';
 import { countRows, createScratchDatabase, secondsSince } from './bench-database.js';
 import { printResults } from './print-results.js';
-import { mulberry32 } from './prng.js';
+import { mulberry32 } from '../adapters/prng.js';
 
 const CLIENTS = 8;
 const LOANS = 1_000;

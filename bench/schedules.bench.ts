@@ -7,7 +7,7 @@
 import { pathToFileURL } from 'node:url';
 import { REPAYMENT_METHODS, buildSchedule, type ScheduleTerms } from '../src/core/schedule.js';
 import type { BenchResult } from './bench-result.js';
-import { mulberry32 } from './prng.js';
+import { mulberry32 } from '../adapters/prng.js';
 
 const LOANS = 1_000_000;
 const SEED = 0x5eed_2016;

@@ -8,29 +8,15 @@
  * shared with the CRM change feed (../webhook-delivery.ts).
  */
 import { maskMobile } from '../../src/core/identity.js';
-import { startWebhookDelivery } from '../webhook-delivery.js';
+import { startWebhookDelivery, type WebhookDeliveryOptions } from '../webhook-delivery.js';
 import type { RechargeEvent, SubscriberBook } from './subscriber-book.js';
 
-/** Attempts per event, the first included. */
-export const RECHARGE_DELIVERY_ATTEMPTS_MAX = 8;
-/** Wait before the second attempt; doubles each time. */
-export const RECHARGE_RETRY_FIRST_DELAY_MS = 500;
-/** Longest wait between two attempts. */
-export const RECHARGE_RETRY_DELAY_MS_MAX = 30_000;
-/** Deadline of one POST. */
-export const RECHARGE_DELIVERY_TIMEOUT_MS = 5_000;
-/** Events being delivered at once at most; beyond it new events are given up at once (and reported). */
-export const RECHARGE_PENDING_MAX = 10_000;
 export { CARRIER_SIGNATURE_HEADER, CARRIER_TIMESTAMP_HEADER } from '../webhook-delivery.js';
 
-export interface RechargeNotifierOptions {
+export interface RechargeNotifierOptions extends Pick<WebhookDeliveryOptions<unknown>, 'attemptsMax' | 'firstDelayMs' | 'delayMsMax' | 'timeoutMs'> {
   book: SubscriberBook;
   targetUrl: string;
   secret: string;
-  attemptsMax?: number;
-  firstDelayMs?: number;
-  delayMsMax?: number;
-  timeoutMs?: number;
   /** Called once per event that could not be delivered; by default a warning with the number masked. */
   onGiveUp?: (event: RechargeEvent, reason: string) => void;
 }
@@ -49,14 +35,8 @@ export function rechargeBody(event: RechargeEvent): string {
 
 export function startRechargeNotifier(options: RechargeNotifierOptions): RechargeNotifier {
   const delivery = startWebhookDelivery<RechargeEvent>({
-    targetUrl: options.targetUrl,
-    secret: options.secret,
+    ...options,
     body: rechargeBody,
-    attemptsMax: options.attemptsMax ?? RECHARGE_DELIVERY_ATTEMPTS_MAX,
-    firstDelayMs: options.firstDelayMs ?? RECHARGE_RETRY_FIRST_DELAY_MS,
-    delayMsMax: options.delayMsMax ?? RECHARGE_RETRY_DELAY_MS_MAX,
-    timeoutMs: options.timeoutMs ?? RECHARGE_DELIVERY_TIMEOUT_MS,
-    pendingMax: RECHARGE_PENDING_MAX,
     onGiveUp: options.onGiveUp ?? ((event, reason) => {
       console.warn(`recharge ${event.eventId} for ${maskMobile(event.msisdn)} not delivered: ${reason}`);
     }),

@@ -12,10 +12,10 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as soap from 'soap';
-import { XmlGuardError, assertSafeXml, type XmlLimits } from '../xml-guard.js';
+import { guardSoapServer, listenSoap } from '../soap-http.js';
+import type { XmlLimits } from '../xml-guard.js';
 import type { SimulatedChargeResult, SubscriberBook } from './subscriber-book.js';
 import {
   ACCOUNT_MANAGEMENT_PATH, ACCOUNT_MANAGEMENT_WSDL, AMOUNT_CHARGING_PATH, AMOUNT_CHARGING_WSDL, BILLING_WSDL_DIR,
@@ -312,68 +312,8 @@ function services(sim: Simulation): { charging: soap.IServices; account: soap.IS
 
 // ---------------------------------------------------------------- the server
 
-type RequestListener = (req: http.IncomingMessage, res: http.ServerResponse) => void;
-
-function refusalEnvelope(code: string, reason: string): string {
-  const escape = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  return '<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>'
-    + `<soap:Fault><faultcode>soap:Client</faultcode><faultstring>${escape(reason)}</faultstring><detail>`
-    + `<px:ServiceException xmlns:px="${PARLAY_X_COMMON_NS}"><messageId>SVC0001</messageId>`
-    + `<text>A service error occurred. Error code is %1</text><variables>${escape(code)}</variables>`
-    + '</px:ServiceException></detail></soap:Fault></soap:Body></soap:Envelope>';
-}
-
-function refuse(sim: Simulation, res: http.ServerResponse, code: string, reason: string): void {
-  record(sim, { operation: 'refused', at: new Date(), reply: code });
-  res.writeHead(500, { 'Content-Type': 'text/xml; charset=utf-8' }).end(refusalEnvelope(code, reason));
-}
-
-/** Reads the body (bounded), runs the XML guard, then hands the request to `soap` with the body attached. */
-function guardRequests(sim: Simulation, soapListeners: RequestListener[]): RequestListener {
-  return (req, res) => {
-    if (req.method !== 'POST') return soapListeners.forEach((listener) => listener(req, res));
-    if ((req.headers['content-encoding'] ?? 'identity') !== 'identity') return refuse(sim, res, 'UNSUPPORTED_ENCODING', 'content-encoding is not supported');
-    const chunks: Buffer[] = [];
-    let bytes = 0;
-    req.on('data', (chunk: Buffer) => {
-      bytes += chunk.length;
-      if (bytes <= SIMULATOR_REQUEST_BYTES_MAX) chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (bytes > SIMULATOR_REQUEST_BYTES_MAX) return refuse(sim, res, 'XML_TOO_LARGE', `request is larger than ${SIMULATOR_REQUEST_BYTES_MAX} bytes`);
-      const body = Buffer.concat(chunks);
-      try {
-        assertSafeXml(body.toString('utf8'), REQUEST_LIMITS);
-      } catch (error) {
-        if (!(error instanceof XmlGuardError)) throw error;
-        return refuse(sim, res, error.code, error.message);
-      }
-      if (body.length === 0) return refuse(sim, res, 'EMPTY_REQUEST', 'request body is empty');
-      // `soap` reads an already-read body from req.body (the body-parser middleware convention).
-      Object.assign(req, { body });
-      soapListeners.forEach((listener) => listener(req, res));
-    });
-  };
-}
-
-function listen(server: http.Server, endpointPath: string, wsdlFile: string, services: soap.IServices): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const options = {
-      path: endpointPath,
-      services,
-      xml: readFileSync(wsdlFile, 'utf8'),
-      uri: wsdlFile,
-      // xsd:decimal stays the exact text; amounts are parsed by soap-mapping, never as floats.
-      customDeserializer: { decimal: (text: string) => text },
-      escapeXML: true,
-      suppressStack: true,
-      returnFault: true,
-      enableChunkedEncoding: false,
-      callback: (error: unknown) => (error ? reject(error) : resolve()),
-    };
-    soap.listen(server, options as soap.IServerOptions);
-  });
-}
+// xsd:decimal stays the exact text; amounts are parsed by soap-mapping, never as floats.
+const DESERIALIZER = { decimal: (text: string) => text };
 
 export interface BillingSoapSimulator {
   /** Base URL; the client appends the service paths. */
@@ -390,12 +330,9 @@ export async function startBillingSoapSimulator(options: BillingSoapSimulatorOpt
     res.writeHead(404, { 'Content-Type': 'text/plain' }).end('no such service');
   });
   const { charging, account } = services(sim);
-  await listen(server, AMOUNT_CHARGING_PATH, path.join(BILLING_WSDL_DIR, AMOUNT_CHARGING_WSDL), charging);
-  await listen(server, ACCOUNT_MANAGEMENT_PATH, path.join(BILLING_WSDL_DIR, ACCOUNT_MANAGEMENT_WSDL), account);
-  // soap.listen chained its listeners in front of ours; the guard goes in front of them all.
-  const soapListeners = server.listeners('request') as RequestListener[];
-  server.removeAllListeners('request');
-  server.on('request', guardRequests(sim, soapListeners));
+  await listenSoap(server, AMOUNT_CHARGING_PATH, path.join(BILLING_WSDL_DIR, AMOUNT_CHARGING_WSDL), charging, DESERIALIZER);
+  await listenSoap(server, ACCOUNT_MANAGEMENT_PATH, path.join(BILLING_WSDL_DIR, ACCOUNT_MANAGEMENT_WSDL), account, DESERIALIZER);
+  guardSoapServer(server, { limits: REQUEST_LIMITS, onRefused: (code) => record(sim, { operation: 'refused', at: new Date(), reply: code }) });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;

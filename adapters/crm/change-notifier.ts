@@ -8,29 +8,15 @@
  */
 import { maskMobile } from '../../src/core/identity.js';
 import type { CrmChangeEvent } from '../../src/core/subscriber-profile.js';
-import { startWebhookDelivery } from '../webhook-delivery.js';
+import { startWebhookDelivery, type WebhookDeliveryOptions } from '../webhook-delivery.js';
 import { crmChangeBody } from './mapping.js';
 import type { PopulationBook } from './population.js';
 
-/** Attempts per event, the first included. */
-export const CRM_CHANGE_DELIVERY_ATTEMPTS_MAX = 8;
-/** Wait before the second attempt; doubles each time. */
-export const CRM_CHANGE_RETRY_FIRST_DELAY_MS = 500;
-/** Longest wait between two attempts. */
-export const CRM_CHANGE_RETRY_DELAY_MS_MAX = 30_000;
-/** Deadline of one POST. */
-export const CRM_CHANGE_DELIVERY_TIMEOUT_MS = 5_000;
-/** Events being delivered at once at most; beyond it new events are given up at once (and reported). */
-export const CRM_CHANGE_PENDING_MAX = 10_000;
 
-export interface CrmChangeNotifierOptions {
+export interface CrmChangeNotifierOptions extends Pick<WebhookDeliveryOptions<unknown>, 'attemptsMax' | 'firstDelayMs' | 'delayMsMax' | 'timeoutMs'> {
   book: PopulationBook;
   targetUrl: string;
   secret: string;
-  attemptsMax?: number;
-  firstDelayMs?: number;
-  delayMsMax?: number;
-  timeoutMs?: number;
   /** Called once per event that could not be delivered; by default a warning with the number masked. */
   onGiveUp?: (event: CrmChangeEvent, reason: string) => void;
 }
@@ -44,14 +30,8 @@ export interface CrmChangeNotifier {
 
 export function startCrmChangeNotifier(options: CrmChangeNotifierOptions): CrmChangeNotifier {
   const delivery = startWebhookDelivery<CrmChangeEvent>({
-    targetUrl: options.targetUrl,
-    secret: options.secret,
+    ...options,
     body: crmChangeBody,
-    attemptsMax: options.attemptsMax ?? CRM_CHANGE_DELIVERY_ATTEMPTS_MAX,
-    firstDelayMs: options.firstDelayMs ?? CRM_CHANGE_RETRY_FIRST_DELAY_MS,
-    delayMsMax: options.delayMsMax ?? CRM_CHANGE_RETRY_DELAY_MS_MAX,
-    timeoutMs: options.timeoutMs ?? CRM_CHANGE_DELIVERY_TIMEOUT_MS,
-    pendingMax: CRM_CHANGE_PENDING_MAX,
     onGiveUp: options.onGiveUp ?? ((event, reason) => {
       console.warn(`CRM change ${event.eventId} (${event.type}) for ${maskMobile(event.msisdn)} not delivered: ${reason}`);
     }),

@@ -3,7 +3,8 @@ import { daysBetween } from '../../src/core/calendar-date.js';
 import { parseIdNumber } from '../../src/core/identity.js';
 import { CRM_FIELD_GROUPS, type CrmChangeEvent } from '../../src/core/subscriber-profile.js';
 import { parseProfileReply, profileToWire } from './mapping.js';
-import { PopulationBook, generatePopulation, idNumberFor, mulberry32, populationMsisdn, type PopulationMember } from './population.js';
+import { mulberry32 } from '../prng.js';
+import { PopulationBook, generatePopulation, idNumberFor, populationMsisdn, type PopulationMember } from './population.js';
 
 const AS_OF = '2026-03-15';
 const RURAL_COUNTY_CODES = ['430923', '410225', '510824', '620422', '530627', '360731'];

@@ -38,6 +38,7 @@ import type { Fen } from '../../src/core/money.js';
 import {
   CRM_FIELD_GROUPS, type CrmChangeEvent, type Recharge, type SubscriberProfile, type SubscriberStatus,
 } from '../../src/core/subscriber-profile.js';
+import { mulberry32 } from '../prng.js';
 import { USAGE_MONTHS, parseCrmChangeEvent, parseProfileReply, profileToWire } from './mapping.js';
 
 export const POPULATION_SIZE_DEFAULT = 10_000;
@@ -52,17 +53,6 @@ export const DEFAULT_LOGIT_BASE = -4.45;
 
 // ---------------------------------------------------------------- seeded randomness
 
-/** mulberry32: a small, fast 32-bit PRNG; plenty for synthetic data, never for secrets. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** FNV-1a, 32 bits: turns (seed, index) into a stream seed. */
 function hash32(text: string): number {

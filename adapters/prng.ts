@@ -1,4 +1,7 @@
-/** mulberry32: a small deterministic PRNG, so every run of a benchmark measures the same data. */
+/**
+ * mulberry32: a small, fast, seeded 32-bit PRNG for synthetic data (simulated populations,
+ * benchmark data), so every run sees the same data. Never for secrets.
+ */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
