@@ -71,6 +71,8 @@ CREATE TABLE "consents" (
 	"channel" text NOT NULL,
 	"granted_at" timestamp with time zone NOT NULL,
 	"revoked_at" timestamp with time zone,
+	"revoked_by" text,
+	"revoke_reason" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "consents_purpose_ck" CHECK ("consents"."purpose" IN ('identity_verification', 'credit_assessment', 'post_loan_monitoring', 'marketing'))
 );

@@ -64,20 +64,3 @@ export async function acceptOffer(
     return { applicationId, loan };
   });
 }
-
-export type FormKind = 'installer_survey' | 'home_visit';
-
-/** Offline data arrives any time before the application is closed; the latest form of a kind counts. */
-export async function attachForm(db: Database, applicationId: number, kind: FormKind, form: unknown, parse: (x: unknown) => object, actor: string) {
-  const parsed = parse(form);
-  return db.transaction(async (tx) => {
-    const app = await lockApplication(tx, applicationId);
-    if (app.status === 'refused' || app.status === 'accepted') {
-      throw new DomainError('APPLICATION_CLOSED', `application ${applicationId} is ${app.status}; forms can no longer be attached`, 'id');
-    }
-    const [row] = await tx.query<{ id: number }>(
-      `INSERT INTO application_forms (application_id, kind, form, submitted_by) VALUES ($1, $2, $3::jsonb, $4) RETURNING id`,
-      [applicationId, kind, JSON.stringify(parsed), actor]);
-    return { formId: row!.id, applicationId, kind, status: app.status };
-  });
-}

@@ -326,6 +326,8 @@ export const consents = pgTable('consents', {
   channel: text('channel').notNull(),
   grantedAt: timestamp('granted_at', { withTimezone: true }).notNull(),
   revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  revokedBy: text('revoked_by'),
+  revokeReason: text('revoke_reason'),
   createdAt: createdAt(),
 }, (t) => [
   index('consents_person_idx').on(t.idNumber, t.purpose),

@@ -5,18 +5,15 @@
  */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { APPLICATION_CHANNELS, CONSENT_METHODS } from '../../core/application-state.js';
-import { maskIdNumber, maskMobile } from '../../core/identity.js';
 import { AMOUNT_FEN_MAX } from '../../core/money.js';
-import { DomainError } from '../../core/domain-error.js';
 import { REPAYMENT_CHANNELS } from '../../core/loan-accounting.js';
 import { parseHomeVisit, parseInstallerSurvey } from '../../core/risk-features.js';
 import { REPAYMENT_METHODS } from '../../core/schedule.js';
-import { findApplication } from '../../applications/application-repository.js';
-import { acceptOffer, applicationOffers, attachForm } from '../../applications/offers.js';
+import { applicationView } from '../../applications/application-view.js';
+import { attachForm } from '../../applications/attach-form.js';
+import { acceptOffer, applicationOffers } from '../../applications/offers.js';
 import { CALLBACK_RESULTS, recordCallbackResult } from '../../applications/record-callback-result.js';
 import { CONSENT_PURPOSES, CONTACTS_MAX, submitApplication } from '../../applications/submit-application.js';
-import { latestDecision } from '../../risk/decide-application.js';
-import type { Database } from '../../db/database.js';
 import type { AppDeps } from '../app.js';
 import { errorRef, Fen, IdParam, opsErrors, RatePercent } from '../schemas.js';
 
@@ -71,27 +68,6 @@ const ApplicationView = Type.Object({
   })]),
   loanId: Type.Union([Type.Integer(), Type.Null()]),
 });
-
-export async function applicationView(db: Database, id: number) {
-  const app = await findApplication(db, id);
-  if (!app) throw new DomainError('APPLICATION_NOT_FOUND', `no application ${id}`, 'id');
-  const [task] = await db.query<{ status: string; result: string | null; not_reachable_attempts: number }>(
-    `SELECT status, result, not_reachable_attempts FROM callback_tasks WHERE application_id = $1`, [id]);
-  const decision = await latestDecision(db, id);
-  return {
-    id: app.id, channel: app.channel, staffId: app.staffId, storeCode: app.storeCode, status: app.status,
-    applicant: { name: app.name, idNumberMasked: maskIdNumber(app.idNumber), mobileMasked: maskMobile(app.mobile), county: app.county, village: app.village },
-    request: { amountFen: app.requestedAmountFen, termMonths: app.termMonths, purpose: app.purpose, method: app.method },
-    hits: app.hits,
-    crm: { attempts: app.crmAttempts, lastError: app.lastError },
-    callback: task ? { status: task.status, result: task.result, notReachableAttempts: task.not_reachable_attempts } : null,
-    decision: decision ? {
-      id: decision.id, outcome: decision.outcome, score: decision.score, grade: decision.grade, creditLimitFen: decision.creditLimitFen,
-      scorecardVersion: decision.scorecardVersion, decidedBy: decision.decidedBy, topReasons: decision.result.score.topReasons,
-    } : null,
-    loanId: app.loanId,
-  };
-}
 
 const Offer = Type.Object({
   rank: Type.Integer(), productCode: Type.String(), productName: Type.String(), amountFen: Type.Integer(), annualRatePpm: Type.Integer(),

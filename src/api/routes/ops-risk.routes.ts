@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { DomainError } from '../../core/domain-error.js';
 import { lockApplication } from '../../applications/application-repository.js';
+import { revokeConsent } from '../../risk/consents.js';
 import { findDecision, overrideDecision, redecideApplication, replayDecision } from '../../risk/decide-application.js';
 import { importCourtList } from '../../risk/import-court-list.js';
 import { addListEntry, INTERNAL_LISTS, listEntries, removeListEntry } from '../../risk/risk-lists.js';
@@ -142,11 +143,6 @@ export function opsRiskRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       schema: { tags: ['ops', 'risk'], summary: 'Record that a person withdrew a consent; no carrier data is read under it afterwards', params: IdParam,
         body: Type.Object({ reason: Reason }, { additionalProperties: false }),
         response: { 200: Type.Object({ id: Type.Integer(), revokedAt: Type.String() }), 404: errorRef, ...opsErrors } },
-    }, async (request) => {
-      const rows = await deps.db.query<{ id: number; revoked_at: Date }>(
-        `UPDATE consents SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING id, revoked_at`, [Number(request.params.id)]);
-      if (!rows[0]) throw new DomainError('CONSENT_NOT_FOUND', `no consent ${request.params.id}`, 'id');
-      return { id: rows[0].id, revokedAt: rows[0].revoked_at.toISOString() };
-    });
+    }, async (request) => revokeConsent(deps.db, Number(request.params.id), actor(request), request.body.reason));
   };
 }
