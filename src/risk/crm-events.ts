@@ -1,6 +1,7 @@
 /**
  * The CRM's change feed: status changes, SIM swaps, cancellations and port-outs. Each
- * event counts once (by the carrier's event id), updates the stored profile of the number
+ * event counts once (by the carrier's event id) and, for a person who consented to post-loan
+ * monitoring, updates the stored profile of the number
  * and is published as `crm.subscriber_changed` for post-loan monitoring, naming the loans
  * of the person rather than the number itself.
  */
@@ -52,6 +53,8 @@ export function parseCrmChangeEvent(body: unknown): CrmChangeEvent {
 export interface CrmEventReceipt {
   eventId: string;
   duplicate: boolean;
+  /** False when the person gave no (or withdrew the) consent to post-loan monitoring. */
+  monitored: boolean;
   profileUpdated: boolean;
   loansAffected: number;
 }
@@ -86,7 +89,11 @@ export async function recordCrmEvent(db: Database, event: CrmChangeEvent, shangh
        ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
       [event.eventId, event.msisdn, event.type, event.occurredAt,
         JSON.stringify({ ...(event.status ? { status: event.status } : {}), ...(event.simIssuedOn ? { simIssuedOn: event.simIssuedOn } : {}) })]);
-    if (!inserted[0]) return { eventId: event.eventId, duplicate: true, profileUpdated: false, loansAffected: 0 };
+    if (!inserted[0]) return { eventId: event.eventId, duplicate: true, monitored: false, profileUpdated: false, loansAffected: 0 };
+    // Post-loan monitoring is a purpose of its own: without that consent the event changes nothing.
+    const [consent] = await tx.query<{ id: number }>(
+      `SELECT id FROM consents WHERE mobile = $1 AND purpose = 'post_loan_monitoring' AND revoked_at IS NULL LIMIT 1`, [event.msisdn]);
+    if (!consent) return { eventId: event.eventId, duplicate: false, monitored: false, profileUpdated: false, loansAffected: 0 };
     // An older event arriving after a newer one must not overwrite the newer state.
     const [newer] = await tx.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM crm_events WHERE msisdn = $1 AND type = $2 AND occurred_at > $3 AND event_id <> $4`,
@@ -100,6 +107,6 @@ export async function recordCrmEvent(db: Database, event: CrmChangeEvent, shangh
         payload: { eventId: event.eventId, type: event.type, occurredAt: event.occurredAt, loanIds: loans.map((l) => l.id),
           ...(event.status ? { status: event.status } : {}) } });
     }
-    return { eventId: event.eventId, duplicate: false, profileUpdated, loansAffected: loans.length };
+    return { eventId: event.eventId, duplicate: false, monitored: true, profileUpdated, loansAffected: loans.length };
   });
 }

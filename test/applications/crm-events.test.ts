@@ -46,7 +46,7 @@ describe('CRM change events', () => {
     const { person, loanId } = await borrowerWithLoan();
     const event = { eventId: `E-${loanId}`, msisdn: person.mobile, type: 'status_changed', status: 'suspended', occurredAt: new Date().toISOString() };
     const first = await deliver(event);
-    expect(first.body).toMatchObject({ duplicate: false, profileUpdated: true, loansAffected: 1 });
+    expect(first.body).toMatchObject({ duplicate: false, monitored: true, profileUpdated: true, loansAffected: 1 });
     expect((await deliver(event)).body).toMatchObject({ duplicate: true });
     expect(await storedStatus(person.mobile)).toBe('suspended');
     const published = await world.db.query<{ payload: { loanIds: number[]; type: string } }>(
@@ -54,6 +54,16 @@ describe('CRM change events', () => {
     expect(published).toHaveLength(1);
     expect(published[0]!.payload).toMatchObject({ loanIds: [loanId], type: 'status_changed' });
     expect(JSON.stringify(published[0]!.payload)).not.toContain(person.mobile);
+  });
+
+  it('changes nothing for a person without consent to post-loan monitoring', async () => {
+    const person = freshPerson();
+    await throughCallback(world, person, goodProfile(person), {
+      consent: { purposes: ['credit_assessment'], method: 'signed_form', evidenceRef: 'scan-2', grantedAt: new Date().toISOString() },
+    });
+    const { body } = await deliver({ eventId: `U-${person.mobile}`, msisdn: person.mobile, type: 'number_cancelled', occurredAt: new Date().toISOString() });
+    expect(body).toMatchObject({ duplicate: false, monitored: false, profileUpdated: false, loansAffected: 0 });
+    expect(await storedStatus(person.mobile)).toBe('active');
   });
 
   it('an older event arriving after a newer one does not overwrite it', async () => {

@@ -28,7 +28,7 @@ export function carrierCrmRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
           type: literals(CRM_CHANGE_TYPES), occurredAt: Type.String({ description: 'ISO 8601 time of the change' }),
           status: Type.Optional(literals(SUBSCRIBER_STATUSES)), simIssuedOn: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })),
         }, { additionalProperties: false }),
-        response: { 200: Type.Object({ eventId: Type.String(), duplicate: Type.Boolean(), profileUpdated: Type.Boolean(), loansAffected: Type.Integer() }),
+        response: { 200: Type.Object({ eventId: Type.String(), duplicate: Type.Boolean(), monitored: Type.Boolean(), profileUpdated: Type.Boolean(), loansAffected: Type.Integer() }),
           400: errorRef, 401: errorRef } },
     }, async (request) => recordCrmEvent(deps.db, parseCrmChangeEvent(request.body), (iso) => shanghaiDate(new Date(iso))));
   };
