@@ -10,7 +10,7 @@ import type { CalendarDate } from './calendar-date.js';
 export const ACCOUNT_PURPOSES = [
   'loan_principal', 'interest_receivable', 'penalty_receivable', 'fee_receivable', 'borrower_credit',
   'interest_income', 'penalty_income', 'fee_income', 'loan_loss_expense',
-  'custody_bank_cash', 'store_cash_in_transit', 'carrier_billing_receivable',
+  'custody_bank_cash', 'store_cash_in_transit', 'carrier_billing_receivable', 'bank_transfers_in_transit',
   'investor_available_cash', 'investor_invested_principal', 'funding_payable', 'opening_balance_equity',
 ] as const;
 export type AccountPurpose = (typeof ACCOUNT_PURPOSES)[number];

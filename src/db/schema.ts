@@ -57,6 +57,8 @@ export const loans = pgTable('loans', {
   bucket: text('bucket').notNull().default('current'),
   disbursementChannel: text('disbursement_channel'),
   externalRef: text('external_ref'),
+  /** The carrier store that serves the borrower: signs, pays out and takes cash. */
+  storeCode: text('store_code'),
   createdAt: createdAt(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 }, (t) => [
@@ -495,3 +497,182 @@ export const callbackCalls = pgTable('callback_calls', {
   note: text('note'),
   calledAt: timestamp('called_at', { withTimezone: true }).notNull(),
 }, (t) => [uniqueIndex('callback_calls_call_uq').on(t.callbackTaskId, t.callId)]);
+
+// ---------------------------------------------------------------- carrier stores (POS)
+
+/** A carrier store acting as a branch: signs contracts, pays out and takes cash. */
+export const stores = pgTable('stores', {
+  code: text('code').primaryKey(),
+  name: text('name').notNull(),
+  region: text('region').notNull(),
+  county: text('county').notNull(),
+  villages: text('villages').array().notNull(),
+  status: text('status').notNull().default('active'),
+  createdAt: createdAt(),
+}, (t) => [check('stores_status_ck', sql`${t.status} IN ('active', 'closed')`)]);
+
+/** A POS terminal of a store; its secret signs every request (HMAC-SHA256). */
+export const terminals = pgTable('terminals', {
+  id: text('id').primaryKey(),
+  storeCode: text('store_code').notNull().references(() => stores.code),
+  secret: text('secret').notNull(),
+  status: text('status').notNull().default('active'),
+  statusReason: text('status_reason'),
+  createdAt: createdAt(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+}, (t) => [
+  index('terminals_store_idx').on(t.storeCode),
+  check('terminals_status_ck', sql`${t.status} IN ('active', 'suspended')`),
+]);
+
+/** Store staff who sign in on terminals: clerks and the store manager. */
+export const storeStaff = pgTable('store_staff', {
+  id: text('id').primaryKey(),
+  storeCode: text('store_code').notNull().references(() => stores.code),
+  name: text('name').notNull(),
+  role: text('role').notNull(),
+  pinHash: text('pin_hash').notNull(),
+  status: text('status').notNull().default('active'),
+  createdAt: createdAt(),
+}, (t) => [
+  index('store_staff_store_idx').on(t.storeCode),
+  check('store_staff_role_ck', sql`${t.role} IN ('clerk', 'manager')`),
+  check('store_staff_status_ck', sql`${t.status} IN ('active', 'disabled')`),
+]);
+
+/** The first response to each terminal's Idempotency-Key, replayed to retries with the same body. */
+export const posIdempotency = pgTable('pos_idempotency', {
+  terminalId: text('terminal_id').notNull(),
+  idempotencyKey: text('idempotency_key').notNull(),
+  requestSha256: text('request_sha256').notNull(),
+  state: text('state').notNull(),
+  statusCode: integer('status_code'),
+  response: jsonb('response'),
+  createdAt: createdAt(),
+}, (t) => [
+  primaryKey({ columns: [t.terminalId, t.idempotencyKey] }),
+  check('pos_idempotency_state_ck', sql`${t.state} IN ('in_progress', 'done')`),
+]);
+
+/** One-time codes sent by SMS: only a hash is kept; a few wrong tries use a code up. */
+export const otpChallenges = pgTable('otp_challenges', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  purpose: text('purpose').notNull(),
+  loanId: bigint('loan_id', { mode: 'number' }).references(() => loans.id),
+  msisdn: text('msisdn').notNull(),
+  codeHash: text('code_hash').notNull(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  attempts: integer('attempts').notNull().default(0),
+  verifiedAt: timestamp('verified_at', { withTimezone: true }),
+  smsReference: text('sms_reference').notNull(),
+  createdAt: createdAt(),
+}, (t) => [
+  index('otp_challenges_loan_idx').on(t.loanId, t.purpose),
+  check('otp_challenges_purpose_ck', sql`${t.purpose} IN ('contract_signing', 'cash_receipt')`),
+]);
+
+/** A loan's signing at a store: the five documents, the OTP that confirmed them, who and where. */
+export const contractSignings = pgTable('contract_signings', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  loanId: bigint('loan_id', { mode: 'number' }).notNull().references(() => loans.id),
+  otpChallengeId: bigint('otp_challenge_id', { mode: 'number' }).notNull().references(() => otpChallenges.id),
+  storeCode: text('store_code').notNull().references(() => stores.code),
+  terminalId: text('terminal_id').notNull(),
+  staffId: text('staff_id').notNull(),
+  signedAt: timestamp('signed_at', { withTimezone: true }).notNull(),
+}, (t) => [uniqueIndex('contract_signings_loan_uq').on(t.loanId)]);
+
+/** The rendered documents a borrower signed; immutable once written (trigger in 0005). */
+export const contractDocuments = pgTable('contract_documents', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  signingId: bigint('signing_id', { mode: 'number' }).notNull().references(() => contractSignings.id),
+  loanId: bigint('loan_id', { mode: 'number' }).notNull().references(() => loans.id),
+  kind: text('kind').notNull(),
+  templateVersion: text('template_version').notNull(),
+  title: text('title').notNull(),
+  content: text('content').notNull(),
+  sha256: text('sha256').notNull(),
+  createdAt: createdAt(),
+}, (t) => [uniqueIndex('contract_documents_loan_kind_uq').on(t.loanId, t.kind)]);
+
+/** How a contracted loan is paid out, and where that payment stands. */
+export const disbursementOrders = pgTable('disbursement_orders', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  loanId: bigint('loan_id', { mode: 'number' }).notNull().references(() => loans.id),
+  channel: text('channel').notNull(),
+  amountFen: fen('amount_fen').notNull(),
+  /** Passbook or supplier account (name, bank, account number) for transfers; null for cash. */
+  payee: jsonb('payee'),
+  status: text('status').notNull(),
+  reference: text('reference').notNull(),
+  bankReference: text('bank_reference'),
+  failureReason: text('failure_reason'),
+  otpChallengeId: bigint('otp_challenge_id', { mode: 'number' }).references(() => otpChallenges.id),
+  storeCode: text('store_code').notNull(),
+  terminalId: text('terminal_id').notNull(),
+  staffId: text('staff_id').notNull(),
+  createdAt: createdAt(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+}, (t) => [
+  uniqueIndex('disbursement_orders_reference_uq').on(t.reference),
+  // One order in progress or done per loan; a failed one may be followed by another.
+  uniqueIndex('disbursement_orders_live_uq').on(t.loanId).where(sql`${t.status} <> 'failed'`),
+  check('disbursement_orders_channel_ck', sql`${t.channel} IN ('passbook', 'store_cash', 'supplier')`),
+  check('disbursement_orders_status_ck', sql`${t.status} IN ('awaiting_receipt', 'sent', 'succeeded', 'failed')`),
+]);
+
+/** Cash that crossed a store counter: repayments taken and disbursements handed out. */
+export const storeCashMovements = pgTable('store_cash_movements', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  storeCode: text('store_code').notNull().references(() => stores.code),
+  terminalId: text('terminal_id').notNull(),
+  staffId: text('staff_id').notNull(),
+  businessDate: date('business_date', { mode: 'string' }).notNull(),
+  kind: text('kind').notNull(),
+  amountFen: fen('amount_fen').notNull(),
+  loanId: bigint('loan_id', { mode: 'number' }).notNull().references(() => loans.id),
+  receiptNo: text('receipt_no').notNull(),
+  createdAt: createdAt(),
+}, (t) => [
+  uniqueIndex('store_cash_movements_receipt_uq').on(t.receiptNo),
+  index('store_cash_movements_day_idx').on(t.storeCode, t.businessDate),
+  check('store_cash_movements_kind_ck', sql`${t.kind} IN ('repayment_in', 'disbursement_out')`),
+  check('store_cash_movements_amount_ck', sql`${t.amountFen} > 0`),
+]);
+
+/** A store's business day; once closed it takes no more cash for that date. */
+export const storeDays = pgTable('store_days', {
+  storeCode: text('store_code').notNull().references(() => stores.code),
+  businessDate: date('business_date', { mode: 'string' }).notNull(),
+  status: text('status').notNull(),
+  cashInFen: fen('cash_in_fen').notNull(),
+  cashOutFen: fen('cash_out_fen').notNull(),
+  expectedDrawerFen: fen('expected_drawer_fen').notNull(),
+  countedCashFen: fen('counted_cash_fen').notNull(),
+  depositedFen: fen('deposited_fen').notNull(),
+  depositSlipRef: text('deposit_slip_ref').notNull(),
+  closedBy: text('closed_by').notNull(),
+  closedAt: timestamp('closed_at', { withTimezone: true }).notNull(),
+}, (t) => [
+  primaryKey({ columns: [t.storeCode, t.businessDate] }),
+  check('store_days_status_ck', sql`${t.status} IN ('closed')`),
+]);
+
+/** Outbound SMS through the carrier's gateway, one row per message we asked to send. */
+export const smsMessages = pgTable('sms_messages', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  reference: text('reference').notNull(),
+  msisdn: text('msisdn').notNull(),
+  template: text('template').notNull(),
+  text: text('text').notNull(),
+  kind: text('kind').notNull(),
+  status: text('status').notNull().default('queued'),
+  gatewayRequestId: text('gateway_request_id'),
+  lastError: text('last_error'),
+  createdAt: createdAt(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+}, (t) => [
+  uniqueIndex('sms_messages_reference_uq').on(t.reference),
+  check('sms_messages_kind_ck', sql`${t.kind} IN ('transactional', 'marketing')`),
+  check('sms_messages_status_ck', sql`${t.status} IN ('queued', 'sent', 'failed')`),
+]);

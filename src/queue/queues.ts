@@ -17,6 +17,8 @@ export const QUEUE_CATALOGUE = {
   billingDeductionRuns: 'billing-deduction-runs',
   billingFiles: 'billing-files',
   applications: 'application-assessment',
+  smsOutbound: 'sms-outbound',
+  bankTransfers: 'bank-transfers',
 } as const;
 
 export type QueueName = (typeof QUEUE_CATALOGUE)[keyof typeof QUEUE_CATALOGUE];
@@ -28,6 +30,8 @@ export const QUEUE_BILLING_REFUNDS = QUEUE_CATALOGUE.billingRefunds;
 export const QUEUE_BILLING_DEDUCTION_RUNS = QUEUE_CATALOGUE.billingDeductionRuns;
 export const QUEUE_BILLING_FILES = QUEUE_CATALOGUE.billingFiles;
 export const QUEUE_APPLICATIONS = QUEUE_CATALOGUE.applications;
+export const QUEUE_SMS_OUTBOUND = QUEUE_CATALOGUE.smsOutbound;
+export const QUEUE_BANK_TRANSFERS = QUEUE_CATALOGUE.bankTransfers;
 
 export function isQueueName(name: string): name is QueueName {
   return (QUEUE_NAMES as readonly string[]).includes(name);
