@@ -48,7 +48,7 @@ export async function run(): Promise<BenchResult[]> {
   const config = loadConfig({ OPS_TOKEN: TOKEN });
   await seedProductLibrary(scratch.db, config.annualRateCeilingPpm);
   await seedDefaultScorecard(scratch.db);
-  const app = await buildApp({ db: scratch.db, config, queues, courtListReader });
+  const app = await buildApp({ db: scratch.db, config, queues, redis, courtListReader });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
   const post = async (path: string, body: unknown) => {

@@ -32,6 +32,18 @@ export interface Config {
   endpoints: Record<CarrierSystem, Endpoint>;
   billing: BillingConfig;
   crm: CrmConfig;
+  bank: BankConfig;
+  /** The platform as a party to the contracts the borrower signs. */
+  platform: { name: string; registration: string };
+}
+
+export interface BankConfig {
+  /** Our merchant id at the custody bank, and the secret that signs our requests to it. */
+  merchantId: string;
+  requestSecret: string | undefined;
+  /** Shared secret of the bank's signed result callbacks. */
+  webhookSecret: string | undefined;
+  timeoutMs: number;
 }
 
 export interface CrmConfig {
@@ -104,6 +116,14 @@ function readBillingConfig(env: Env, mode: Config['mode']): BillingConfig {
   };
 }
 
+function readBankConfig(env: Env, mode: Config['mode']): BankConfig {
+  const requestSecret = env.BANK_REQUEST_SECRET || undefined;
+  const webhookSecret = env.BANK_WEBHOOK_SECRET || undefined;
+  if (mode === 'production' && !requestSecret) throw new ConfigError('BANK_REQUEST_SECRET', 'must be set in production mode');
+  if (mode === 'production' && !webhookSecret) throw new ConfigError('BANK_WEBHOOK_SECRET', 'must be set in production mode');
+  return { merchantId: env.BANK_MERCHANT_ID || 'LENDER0001', requestSecret, webhookSecret, timeoutMs: readInteger(env, 'BANK_TIMEOUT_MS', 10_000, 100, 120_000) };
+}
+
 function readCrmConfig(env: Env, mode: Config['mode']): CrmConfig {
   const webhookSecret = env.CRM_WEBHOOK_SECRET || undefined;
   if (!webhookSecret && mode === 'production') throw new ConfigError('CRM_WEBHOOK_SECRET', 'must be set in production mode');
@@ -129,6 +149,9 @@ const URL_PROTOCOLS: Record<CarrierSystem, readonly string[]> = {
 export function loadConfig(env: Env = process.env): Config {
   const modeRaw = env.APP_MODE ?? 'sandbox';
   if (modeRaw !== 'sandbox' && modeRaw !== 'production') throw new ConfigError('APP_MODE', 'must be "sandbox" or "production"');
+  if (modeRaw === 'production' && !env.PLATFORM_REGISTRATION) {
+    throw new ConfigError('PLATFORM_REGISTRATION', 'must be set in production mode: contracts name the platform\'s registration');
+  }
   const endpoints = {} as Record<CarrierSystem, Endpoint>;
   for (const [system, variable] of Object.entries(CARRIER_SYSTEMS) as [CarrierSystem, string][]) {
     const url = readUrl(env, variable, URL_PROTOCOLS[system]);
@@ -157,5 +180,10 @@ export function loadConfig(env: Env = process.env): Config {
     endpoints,
     billing: readBillingConfig(env, modeRaw),
     crm: readCrmConfig(env, modeRaw),
+    bank: readBankConfig(env, modeRaw),
+    platform: {
+      name: env.PLATFORM_NAME || '农信通网络借贷信息中介平台',
+      registration: env.PLATFORM_REGISTRATION || (modeRaw === 'sandbox' ? '沙箱环境，未登记' : ''),
+    },
   };
 }

@@ -17,11 +17,16 @@ import { seedProductLibrary } from './products/product-library.js';
 import { billingHandlers, scheduleBillingJobs } from './billing/billing-jobs.js';
 import { connectBilling } from './carrier-billing.js';
 import { connectCrm } from './carrier-crm.js';
+import { connectSms } from './carrier-sms.js';
+import { connectBank } from './custody-bank.js';
+import { bankTransferHandler } from './bank/transfer-jobs.js';
+import { disbursementTransferHooks } from './pos/disbursement.js';
+import { smsSendHandler } from './sms/outbound.js';
 import { assessmentHandler } from './applications/assess-application.js';
 import { seedDefaultScorecard } from './risk/scorecard-repository.js';
 import { RedisUnavailableError } from './queue/errors.js';
 import { OutboxRelay } from './queue/outbox.js';
-import { QUEUE_APPLICATIONS, QUEUE_CLOSE_OF_BUSINESS, QUEUE_DOMAIN_EVENTS, QueueSet } from './queue/queues.js';
+import { QUEUE_APPLICATIONS, QUEUE_BANK_TRANSFERS, QUEUE_CLOSE_OF_BUSINESS, QUEUE_DOMAIN_EVENTS, QUEUE_SMS_OUTBOUND, QueueSet } from './queue/queues.js';
 import { checkEvictionPolicy, openRedis } from './queue/redis.js';
 import { startWorkers } from './queue/workers.js';
 
@@ -42,6 +47,11 @@ async function main(): Promise<void> {
     // The sandbox signs its simulated carrier's recharge notifications with a secret of its own.
     billing: { ...loaded.billing, webhookSecret: loaded.billing.webhookSecret ?? randomBytes(32).toString('hex') },
     crm: { ...loaded.crm, webhookSecret: loaded.crm.webhookSecret ?? randomBytes(32).toString('hex') },
+    bank: {
+      ...loaded.bank,
+      requestSecret: loaded.bank.requestSecret ?? randomBytes(32).toString('hex'),
+      webhookSecret: loaded.bank.webhookSecret ?? randomBytes(32).toString('hex'),
+    },
   };
   const logger = pino({ level: config.logLevel, redact: LOG_REDACT_PATHS });
 
@@ -57,6 +67,8 @@ async function main(): Promise<void> {
 
   const crm = await connectCrm(config, new Date());
   const billing = await connectBilling(config, db, crm.accountOf);
+  const sms = await connectSms(config);
+  const bank = await connectBank(config);
   const queues = new QueueSet({ connection: redis, logger });
   const subscribers = new DomainEventSubscribers();
   const workers = startWorkers({
@@ -66,6 +78,8 @@ async function main(): Promise<void> {
       [QUEUE_CLOSE_OF_BUSINESS]: closeOfBusinessHandler(db, logger),
       ...billingHandlers({ db, billing: billing.port, files: billing.files, config: config.billing, logger }),
       [QUEUE_APPLICATIONS]: assessmentHandler({ db, crm: crm.port, clock: () => new Date() }),
+      [QUEUE_SMS_OUTBOUND]: smsSendHandler({ db, sms: sms.port }),
+      [QUEUE_BANK_TRANSFERS]: bankTransferHandler({ db, bank: bank.port, ...disbursementTransferHooks(db, () => new Date()) }),
     },
   });
   await scheduleNightlyCloseOfBusiness(queues);
@@ -73,16 +87,17 @@ async function main(): Promise<void> {
   const relay = new OutboxRelay({ db, queues, logger });
   relay.start(OUTBOX_RELAY_INTERVAL_MS);
 
-  const app = await buildApp({ db, config, queues, courtListReader, logger: { level: config.logLevel, redact: LOG_REDACT_PATHS }, sandboxRoutes: [...billing.sandboxRoutes, ...crm.sandboxRoutes] });
+  const app = await buildApp({ db, config, queues, redis, courtListReader, logger: { level: config.logLevel, redact: LOG_REDACT_PATHS }, sandboxRoutes: [...billing.sandboxRoutes, ...crm.sandboxRoutes, ...sms.sandboxRoutes] });
   const address = await app.listen({ host: config.host, port: config.port });
   billing.startNotifier(address);
   crm.startNotifier(address);
+  bank.startCallbacks(address);
 
   const lines = [
     `Carrier lending ${config.mode} is running at ${address}`,
     `  API docs:  ${address}/docs`,
     `  database:  ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}`}`,
-    ...describeEndpoints(config, { crm: crm.describe, billingSoap: billing.describe.soap, billingSftp: billing.describe.sftp }).map((line) => `  ${line}`),
+    ...describeEndpoints(config, { crm: crm.describe, sms: sms.describe, bank: bank.describe, billingSoap: billing.describe.soap, billingSftp: billing.describe.sftp }).map((line) => `  ${line}`),
     generatedToken ? `  ops token (generated for this run; set OPS_TOKEN to choose one): ${generatedToken}` : '  ops token: OPS_TOKEN',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -97,6 +112,8 @@ async function main(): Promise<void> {
     await workers.close();
     await billing.close();
     await crm.close();
+    await sms.close();
+    await bank.close();
     await queues.close();
     await db.close();
     redis.disconnect();

@@ -12,7 +12,12 @@ import type { QueueSet } from '../queue/queues.js';
 import type { CourtListReaderFactory } from '../risk/import-court-list.js';
 import { errorHandler, sendError } from './errors.js';
 import { OpsAuthenticator } from './ops-auth.js';
+import type { Redis } from 'ioredis';
+import { POS_LOG_REDACT_PATHS, POS_REDIS_KEY_PREFIX, POS_SECURITY_SCHEMES, posSessionRoutes, type PosDeps } from './pos-plugin.js';
 import { applicationRoutes } from './routes/applications.routes.js';
+import { bankCallbackRoutes } from './routes/bank-callbacks.routes.js';
+import { opsStoreRoutes } from './routes/ops-stores.routes.js';
+import { posCounterRoutes } from './routes/pos.routes.js';
 import { carrierBillingRoutes } from './routes/carrier-billing.routes.js';
 import { carrierCrmRoutes } from './routes/carrier-crm.routes.js';
 import { opsBillingRoutes } from './routes/ops-billing.routes.js';
@@ -44,6 +49,8 @@ export interface AppDeps {
   auth: OpsAuthenticator;
   /** Parses the court dishonest-debtor list file (adapters/court). */
   courtListReader: CourtListReaderFactory;
+  /** Redis for POS nonces and staff sessions. */
+  redis: Redis;
 }
 
 export interface BuildAppOptions {
@@ -51,13 +58,16 @@ export interface BuildAppOptions {
   config: Config;
   queues: QueueSet;
   courtListReader: CourtListReaderFactory;
+  redis: Redis;
+  /** Key prefix of POS state in Redis; tests give each file its own. */
+  posRedisKeyPrefix?: string;
   logger?: FastifyServerOptions['logger'];
   /** Routes only the sandbox serves (the simulators' controls), registered after the product's own. */
   sandboxRoutes?: readonly ((deps: AppDeps) => FastifyPluginAsyncTypebox)[];
 }
 
 /** Log redaction: credentials never reach the log; request bodies are not logged at all. */
-export const LOG_REDACT_PATHS = ['req.headers.authorization', 'req.headers["x-signature"]', 'req.headers.cookie'];
+export const LOG_REDACT_PATHS = ['req.headers.authorization', 'req.headers["x-signature"]', 'req.headers.cookie', ...POS_LOG_REDACT_PATHS];
 
 function rejectDeepJson(text: string): void {
   let depth = 0;
@@ -110,7 +120,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       openapi: '3.0.3',
       info: { title: 'Carrier-channel lending API', version: '1.0.0',
         description: 'Lending core and carrier channels. Money is integer fen; dates are Asia/Shanghai calendar dates.' },
-      components: { securitySchemes: { opsBearer: { type: 'http', scheme: 'bearer' } } },
+      components: { securitySchemes: { opsBearer: { type: 'http', scheme: 'bearer' }, ...POS_SECURITY_SCHEMES } },
     },
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
@@ -131,6 +141,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(applicationRoutes(deps));
   await app.register(opsRiskRoutes(deps));
   await app.register(carrierCrmRoutes(deps));
+  await app.register(bankCallbackRoutes(deps));
+  await app.register(opsStoreRoutes(deps));
+  const posDeps: PosDeps = { db: deps.db, redis: deps.redis, redisKeyPrefix: options.posRedisKeyPrefix ?? POS_REDIS_KEY_PREFIX };
+  await app.register(posSessionRoutes(posDeps));
+  await app.register(posCounterRoutes(deps, posDeps));
   for (const routes of options.sandboxRoutes ?? []) await app.register(routes(deps));
   await app.ready();
   return app;

@@ -20,7 +20,7 @@ export async function renderOpenApi(): Promise<string> {
   const queues = new QueueSet({ connection: redis });
   try {
     const app = await buildApp({
-      db, config: loadConfig({}), queues,
+      db, config: loadConfig({}), queues, redis,
       // The document is read off the routes; no request is ever served, so no file is ever parsed.
       courtListReader: () => { throw new Error('the OpenAPI writer serves no requests'); },
     });

@@ -58,6 +58,8 @@ export async function acceptOffer(
     const product = (await listProducts(tx, true)).find((p) => p.code === offer.productCode)!;
     const applied = await insertAppliedLoan(tx, { name: app.name, idNumber: app.idNumber, mobile: app.mobile, product, principalFen: amountFen, channels },
       actor, `application ${app.id} accepted offer ${offer.productCode}`);
+    // The store that took the application serves the borrower: it signs, pays out and takes cash.
+    if (app.storeCode) await tx.query(`UPDATE loans SET store_code = $2 WHERE id = $1`, [applied.id, app.storeCode]);
     const loan = await recordTransition(tx, await lockLoan(tx, applied.id), 'approved', 'risk-engine',
       `credit decision ${match.decisionId}: grade ${match.grade}, limit ${match.creditLimitFen} fen`);
     await moveApplication(tx, app, 'accepted', { loanId: loan.id });

@@ -63,15 +63,32 @@ const OWED: Record<AllocationComponent, (i: InstallmentBalance) => Fen> = {
   principal: (i) => i.principalFen,
 };
 
+/**
+ * For an early full repayment (提前还款): what is due now in the house order, then every later
+ * installment's penalty, fee, interest and principal, oldest first. The caller has already
+ * cut later interest down to what was accrued (unaccrued interest is waived).
+ */
+export function payoffOrder(installments: readonly InstallmentBalance[], businessDate: CalendarDate): Bucket[] {
+  const dueNow = allocationOrder(installments, businessDate);
+  const dueNumbers = new Set(dueNow.map((b) => b.installment.number));
+  const later = [...installments].filter((i) => !dueNumbers.has(i.number)).sort((a, b) => a.number - b.number);
+  const components: AllocationComponent[] = ['penalty', 'fee', 'interest', 'principal'];
+  return [...dueNow, ...later.flatMap((installment) => components.map((component) => ({ installment, component })))];
+}
+
+export type AllocationMode = 'due' | 'payoff';
+
 export function allocateRepayment(
   installments: readonly InstallmentBalance[],
   amountFen: Fen,
   businessDate: CalendarDate,
+  mode: AllocationMode = 'due',
 ): Allocation {
   assertPositiveFen(amountFen, 'amountFen');
   let remaining = amountFen;
   const lines: AllocationLine[] = [];
-  for (const { installment, component } of allocationOrder(installments, businessDate)) {
+  const order = mode === 'payoff' ? payoffOrder(installments, businessDate) : allocationOrder(installments, businessDate);
+  for (const { installment, component } of order) {
     if (remaining === 0) break;
     const owed = OWED[component](installment);
     invariant(owed >= 0, `installment ${installment.number} owes a negative ${component}`);
@@ -82,6 +99,11 @@ export function allocateRepayment(
   const allocation = { lines, creditFen: remaining };
   invariant(sumFen(lines.map((l) => l.amountFen)) + remaining === amountFen, 'allocation does not add up to the repayment');
   return allocation;
+}
+
+/** Everything owed on the loan: what an early full repayment must bring. */
+export function payoffAmount(installments: readonly InstallmentBalance[]): Fen {
+  return sumFen(installments.map((i) => i.penaltyFen + i.feeFen + i.interestFen + i.principalFen));
 }
 
 /** Everything owed up to and including the current installment (what "due today" shows). */

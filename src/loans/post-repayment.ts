@@ -5,11 +5,16 @@ import { channelAccount, repaymentEntry, type RepaymentChannel } from '../core/l
 import type { Database, Queryable } from '../db/database.js';
 import { postEntry } from '../ledger/post-entries.js';
 import { publishLoanEvent } from './loan-events.js';
-import { holdOffCloseOfBusiness, isSettled, loadInstallments, lockLoan, recordTransition, type LoanRecord } from './loan-repository.js';
+import { holdOffCloseOfBusiness, isSettled, loadInstallments, lockLoan, recordTransition, type InstallmentRecord, type LoanRecord } from './loan-repository.js';
 import { planRepayment, type InstallmentPayment, type RepaymentPlan } from './repayment-plan.js';
 
 export interface RepaymentRequest {
   amountFen: number;
+  /**
+   * Early full repayment (提前还款): interest not yet accrued is waived, the amount must cover
+   * the payoff quote, and it pays every installment off; anything beyond is borrower credit.
+   */
+  payoff?: boolean;
   channel: RepaymentChannel;
   /** The channel's own reference (receipt number, billing referenceCode, bank reference): one repayment per reference. */
   externalRef: string;
@@ -66,6 +71,28 @@ async function findPosted(q: Queryable, request: RepaymentRequest, loanId: numbe
   return { repaymentId: row.id, loanId, amountFen: row.amount_fen, allocation: row.allocation, loanStatus: row.status, duplicate: true };
 }
 
+/** What paying the loan off today takes: everything owed, with interest only as far as accrued. */
+export function payoffQuote(installments: readonly InstallmentRecord[]): { payoffFen: number; waivedInterestFen: number } {
+  let payoffFen = 0;
+  let waivedInterestFen = 0;
+  for (const i of installments) {
+    const interestKept = Math.max(i.interestAccruedFen, i.interestPaidFen);
+    payoffFen += (i.principalFen - i.principalPaidFen) + (i.feeFen - i.feePaidFen) + (i.penaltyFen - i.penaltyPaidFen) + (interestKept - i.interestPaidFen);
+    waivedInterestFen += i.interestFen - interestKept;
+  }
+  return { payoffFen, waivedInterestFen };
+}
+
+/** Unaccrued interest was never booked, so waiving it is a schedule change with no ledger entry. */
+async function waiveUnaccruedInterest(tx: Queryable, loanId: number, amountFen: number): Promise<void> {
+  const { payoffFen } = payoffQuote(await loadInstallments(tx, loanId));
+  if (amountFen < payoffFen) {
+    throw new DomainError('PAYOFF_SHORT', `an early full repayment needs at least ${payoffFen} fen; ${amountFen} fen was given`, 'amountFen');
+  }
+  await tx.query(
+    `UPDATE installments SET interest_fen = greatest(interest_paid_fen, interest_accrued_fen) WHERE loan_id = $1 AND status <> 'paid'`, [loanId]);
+}
+
 /** Posts a repayment from any channel, allocated in the house order; a repeated reference posts nothing. */
 export async function postRepayment(db: Database, loanId: number, request: RepaymentRequest): Promise<RepaymentResult> {
   return db.transaction((tx) => postRepaymentInTransaction(tx, loanId, request));
@@ -98,9 +125,11 @@ export async function postRepaymentInTransaction(
   if (!repayable && !(options.holdWhenClosed && loan.status !== 'applied' && loan.status !== 'approved')) {
     throw new DomainError('LOAN_NOT_REPAYABLE', `loan ${loanId} is ${loan.status} and takes no repayments`, 'loanId');
   }
+  if (request.payoff && repayable) await waiveUnaccruedInterest(tx, loanId, request.amountFen);
   const installments = repayable ? await loadInstallments(tx, loanId) : [];
   invariant(!repayable || installments.some((i) => !isSettled(i)), `loan ${loanId} is ${loan.status} but owes nothing`);
-  const plan = planRepayment(installments, request.amountFen, request.businessDate);
+  const plan = planRepayment(installments, request.amountFen, request.businessDate, request.payoff ? 'payoff' : 'due');
+  invariant(!request.payoff || plan.outcome.settled, `the payoff of loan ${loanId} did not settle it`);
   const { allocation, payments } = plan;
   const entry = await postEntry(tx, repaymentEntry({
     loanId, repaymentKey: `${request.channel}:${request.externalRef}`, amountFen: request.amountFen, allocation,

@@ -4,7 +4,7 @@
  * allocation in the house order, per-installment payments, interest paid ahead of
  * accrual, and the loan's state afterwards.
  */
-import { allocateRepayment, type Allocation } from '../core/allocation.js';
+import { allocateRepayment, type Allocation, type AllocationMode } from '../core/allocation.js';
 import { daysBetween, type CalendarDate } from '../core/calendar-date.js';
 import { delinquencyBucket, type DelinquencyBucket } from '../core/loan-state.js';
 import { isSettled, outstanding, type InstallmentRecord } from './loan-repository.js';
@@ -44,10 +44,12 @@ function applyPayment(i: InstallmentRecord, p: InstallmentPayment | undefined): 
 }
 
 /** `installments` are every installment of the loan; `amountFen` is allocated to the open ones. */
-export function planRepayment(installments: readonly InstallmentRecord[], amountFen: number, businessDate: CalendarDate): RepaymentPlan {
+export function planRepayment(
+  installments: readonly InstallmentRecord[], amountFen: number, businessDate: CalendarDate, mode: AllocationMode = 'due',
+): RepaymentPlan {
   const open = installments.filter((i) => !isSettled(i));
   const allocation = open.length > 0
-    ? allocateRepayment(open.map(outstanding), amountFen, businessDate)
+    ? allocateRepayment(open.map(outstanding), amountFen, businessDate, mode)
     : { lines: [], creditFen: amountFen };
   const payments = paymentsByInstallment(open, allocation);
   const byNumber = new Map(payments.map((p) => [p.number, p]));

@@ -51,6 +51,12 @@ const OPS_ROUTES: { method: Method; path: string; role: Role }[] = [
   { method: 'DELETE', path: '/v1/ops/risk-lists/entries/{id}', role: 'operator' },
   { method: 'POST', path: '/v1/ops/risk-lists/court-imports', role: 'operator' },
   { method: 'POST', path: '/v1/ops/consents/{id}/revoke', role: 'operator' },
+  { method: 'POST', path: '/v1/ops/stores', role: 'operator' },
+  { method: 'GET', path: '/v1/ops/stores/{code}', role: 'viewer' },
+  { method: 'POST', path: '/v1/ops/stores/{code}/terminals', role: 'operator' },
+  { method: 'POST', path: '/v1/ops/stores/{code}/staff', role: 'operator' },
+  { method: 'POST', path: '/v1/ops/terminals/{id}/suspend', role: 'operator' },
+  { method: 'POST', path: '/v1/ops/terminals/{id}/reactivate', role: 'operator' },
 ];
 
 /** Routes behind ops tokens: the ops API and the channel-facing applications API. */

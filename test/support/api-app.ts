@@ -44,13 +44,13 @@ async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
 /** Builds the app; call `close()` in afterAll (it closes app, queues, Redis keys and connection, and drops the database). */
 export async function createApiApp(options: Pick<BuildAppOptions, 'logger' | 'sandboxRoutes'> = {}): Promise<ApiTestContext> {
   const { db, drop } = await createTestDatabase();
-  const config = loadConfig({ OPS_TOKEN: ADMIN_TOKEN, BILLING_WEBHOOK_SECRET: WEBHOOK_SECRET, CRM_WEBHOOK_SECRET: WEBHOOK_SECRET });
+  const config = loadConfig({ OPS_TOKEN: ADMIN_TOKEN, BILLING_WEBHOOK_SECRET: WEBHOOK_SECRET, CRM_WEBHOOK_SECRET: WEBHOOK_SECRET, BANK_WEBHOOK_SECRET: WEBHOOK_SECRET });
   await seedProductLibrary(db, config.annualRateCeilingPpm);
   await seedDefaultScorecard(db);
   const redis = await openRedis(TEST_REDIS_URL);
   const prefix = `{test-${randomUUID()}}`;
   const queues = new QueueSet({ connection: redis, prefix });
-  const app = await buildApp({ db, config, queues, courtListReader, ...options });
+  const app = await buildApp({ db, config, queues, redis, courtListReader, posRedisKeyPrefix: `${prefix}:pos`, ...options });
   return {
     app, db, config, queues, redis, prefix,
     close: async () => {
