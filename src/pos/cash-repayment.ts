@@ -51,7 +51,7 @@ export async function takeCashRepayment(
     const remainingFen = payoffQuote(await loadInstallments(tx, loanId)).payoffFen;
     const [store] = await tx.query<{ name: string }>(`SELECT name FROM stores WHERE code = $1`, [actor.storeCode]);
     await queueSms(tx, {
-      msisdn: loan.borrower.mobile, template: 'repayment_receipt', kind: 'transactional', reference: `receipt-${receiptNo}`,
+      msisdn: loan.borrower.mobile, template: 'repayment_receipt', kind: 'transactional', reference: `cash-receipt-${id}`,
       text: `您已于${businessDate}在${store?.name ?? actor.storeCode}现金还款${yuan(input.amountFen)}元（借款编号${loanId}，收据号${receiptNo}）。`
         + (posted.loanStatus === 'settled' ? '您的借款已全部结清。' : `按今日提前结清计，尚欠${yuan(remainingFen)}元。`)
         + (posted.allocation.creditFen > 0 ? `多付${yuan(posted.allocation.creditFen)}元已存为您的余额。` : ''),

@@ -109,7 +109,7 @@ export class IdempotencyStore {
         if (Date.now() > deadline) return { kind: 'in_progress' };
         continue;
       }
-      return { kind: 'in_progress' };
+      if (Date.now() + this.pollMs > deadline) return { kind: 'in_progress' };
       await sleep(this.pollMs);
     }
   }
