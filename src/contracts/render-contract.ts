@@ -9,6 +9,14 @@
  * - Content is plain text, LF line ends, one final newline, rendered without clock or
  *   locale, so the same context always gives the same bytes; `sha256` is the lowercase hex
  *   SHA-256 of the UTF-8 content. These rows go to `contract_documents` unchanged.
+ * - Personal data: the full ID number appears once, in the 借款协议 party block (a loan
+ *   contract must identify its debtor; the address for service is there too). The other
+ *   four show it masked (maskIdNumber) and cite the 借款协议 by its number. The mobile
+ *   number is full in the 借款协议 (address for service) and in the 委托划扣协议书 when
+ *   phone credit is deducted, as is the passbook account number there (a debit mandate
+ *   must name its account); elsewhere they are masked (138****8000, 尾号8901).
+ * - Lenders: an empty list prints "出借人详见附件出借人名单" (signed before funding); a
+ *   non-empty list must add up to the principal exactly.
  * - The OTP confirmation line keeps its placeholder in the hashed content: the borrower
  *   confirms, with the SMS code, exactly the text that was shown. `withOtpConfirmation`
  *   fills in the verification time for a displayed or printed copy only.

@@ -11,10 +11,13 @@
  * - A ten is always written with its digit, 壹拾 (壹拾元整, 壹拾壹万元整), never a bare 拾:
  *   a leading 拾 is the easiest character to alter.
  * - Every run of zeros lying between two non-zero digits is written as exactly one 零,
- *   whether the run stays inside a group (1001 → 壹仟零壹), crosses a 万 or 亿 boundary
- *   (10,001,000 → 壹仟万零壹仟) or reaches the decimal point (100.50 → 壹佰元零伍角;
- *   1680.32 → 壹仟陆佰捌拾元零叁角贰分; 1000.01 → 壹仟元零壹分). Zeros at either end are
- *   never written; 零 never stands twice in a row, nor before 万, 亿 or 元.
+ *   whether the run stays inside a group (1001 → 壹仟零壹), touches or crosses a 万 or 亿
+ *   boundary (105,000 → 壹拾万零伍仟; 10,001,000 → 壹仟万零壹仟; 100,000,001 → 壹亿零壹)
+ *   or reaches the decimal point (100.50 → 壹佰元零伍角; 1680.32 → 壹仟陆佰捌拾元零叁角贰分;
+ *   1000.01 → 壹仟元零壹分). Where the rules allow leaving out the 零 at a 万 or 元
+ *   position (107,000.53 → 壹拾万柒仟元伍角叁分) we always write it
+ *   (壹拾万零柒仟元零伍角叁分), which is also how the amount is read aloud. Zeros at
+ *   either end are never written; 零 never stands twice in a row, nor before a unit.
  * - An amount in whole yuan ends with 整 (伍万元整); an amount with 角 or 分 never does
  *   (the rules make 整 optional after 角; we leave it out so 整 means "no fraction").
  * - Less than one yuan has no 元 part: 0.50 → 伍角, 0.05 → 伍分, 0.55 → 伍角伍分.

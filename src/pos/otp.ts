@@ -7,7 +7,7 @@
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { DomainError } from '../core/domain-error.js';
 import type { Database, Queryable } from '../db/database.js';
-import { queueSms } from '../sms/outbound.js';
+import { OTP_TEMPLATE, queueSms } from '../sms/outbound.js';
 
 export const OTP_TTL_MS = 5 * 60_000;
 export const OTP_ATTEMPTS_MAX = 5;
@@ -44,7 +44,7 @@ export async function issueOtp(
   await tx.query(`UPDATE otp_challenges SET sms_reference = $2 WHERE id = $1`, [row!.id, reference]);
   const yuan = (input.amountFen / 100).toFixed(2);
   await queueSms(tx, {
-    msisdn: input.msisdn, template: 'otp', kind: 'transactional', reference,
+    msisdn: input.msisdn, template: OTP_TEMPLATE, kind: 'transactional', reference,
     text: `验证码${code}，用于${PURPOSE_TEXT[input.purpose]}（借款编号${input.loanId}，金额${yuan}元），${OTP_TTL_MS / 60_000}分钟内有效。工作人员不会向您索要验证码，请在本人确认后输入。`,
   });
   return { challengeId: row!.id, expiresAt: expiresAt.toISOString() };

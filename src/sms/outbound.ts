@@ -32,6 +32,8 @@ export type SmsStatus = 'queued' | 'sent' | 'failed';
 
 /** Job name of a send on QUEUE_SMS_OUTBOUND; the payload is `{ smsId }`. */
 export const SMS_SEND_JOB = 'send';
+/** Messages of this template carry a one-time code, which is blanked in the stored text once sent. */
+export const OTP_TEMPLATE = 'otp';
 /**
  * Our reference of one message, and the gateway's de-duplication key: letters, digits and
  * `. _ : -`, at most 64 characters (what the wire's correlator accepts, adapters/sms/wsdl).
@@ -172,9 +174,12 @@ export async function sendQueuedSms(deps: SmsSendDeps, smsId: number): Promise<S
   const outcome = await deps.sms.send({ msisdn: row.msisdn, text: row.text, reference: row.reference });
   switch (outcome.kind) {
     case 'accepted':
+      // Once sent, a one-time code has done its job on the handset; the stored copy keeps no code.
       await deps.db.query(
-        `UPDATE sms_messages SET status = 'sent', gateway_request_id = $2, last_error = NULL, updated_at = now() WHERE id = $1 AND status = 'queued'`,
-        [smsId, outcome.requestIdentifier]);
+        `UPDATE sms_messages SET status = 'sent', gateway_request_id = $2, last_error = NULL, updated_at = now(),
+           text = CASE WHEN template = $3 THEN regexp_replace(text, '[0-9]{6}', '******', 'g') ELSE text END
+         WHERE id = $1 AND status = 'queued'`,
+        [smsId, outcome.requestIdentifier, OTP_TEMPLATE]);
       return { status: 'sent', requestIdentifier: outcome.requestIdentifier, segments: outcome.segments };
     case 'refused':
       await markFailed(deps.db, smsId, errorText(outcome));

@@ -57,6 +57,8 @@ describe('signing at the store', () => {
     const reused = await clerk.request<{ code: string }>('POST', `/v1/pos/loans/${loanId}/signing/confirm`, {
       challengeId: prepared.body.otp.challengeId, code, documentHashes: prepared.body.documents.map((d) => d.sha256) });
     expect(reused.body.code).toBe('OTP_USED');
+    const stored = await world.db.query<{ text: string }>(`SELECT text FROM sms_messages WHERE template = 'otp' AND msisdn = $1`, [borrower.mobile]);
+    expect(stored[0]!.text).not.toContain(code);
   });
 
   it('a terminal of another store cannot sign, read the contract or find the customer', async () => {
