@@ -16,6 +16,7 @@ import { run as runBillingCharges } from './billing-charges.bench.js';
 import { RESULTS_JSON_PREFIX } from './billing-response-file.bench.js';
 import { run as runCloseOfBusiness } from './close-of-business.bench.js';
 import { run as runCreditDecisions } from './credit-decisions.bench.js';
+import { run as runPosCashRepayments } from './pos-cash-repayments.bench.js';
 import { run as runLedger } from './ledger.bench.js';
 import { describeRatio, formatFigure } from './print-results.js';
 import { run as runSchedules } from './schedules.bench.js';
@@ -32,6 +33,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   { file: 'billing-charges.bench.ts', run: runBillingCharges },
   { file: 'billing-response-file.bench.ts', run: () => runInOwnProcess('billing-response-file.bench.ts') },
   { file: 'credit-decisions.bench.ts', run: runCreditDecisions },
+  { file: 'pos-cash-repayments.bench.ts', run: runPosCashRepayments },
 ];
 
 /**
