@@ -16,6 +16,7 @@ import { createTerminalClient, type TerminalClient } from '../adapters/pos/termi
 import { buildApp } from '../src/api/app.js';
 import { loadConfig } from '../src/config.js';
 import { addDays, shanghaiDate } from '../src/core/calendar-date.js';
+import { closeOfBusiness } from '../src/jobs/close-of-business.js';
 import { importLoanBook } from '../src/loans/import-loan-book.js';
 import { canonicalString, secretKey, signaturesEqual } from '../src/pos/terminal-auth.js';
 import { seedProductLibrary } from '../src/products/product-library.js';
@@ -108,6 +109,9 @@ export async function run(): Promise<BenchResult[]> {
       await scratch.db.query(`UPDATE loans SET store_code = $1 WHERE id = ANY($2::bigint[])`, [code, loanIds]);
       loansByStore.push(loanIds);
     }
+    // Nightly close of business has accrued the interest so far, as in production: repayments pay
+    // each loan's own receivable rather than recognising unaccrued interest on the shared income account.
+    await closeOfBusiness(scratch.db, addDays(today, -1));
     // Terminals of store s are s*perStore .. (s+1)*perStore-1, so each worker stays at one store.
     const perStore = CONCURRENCY / STORES;
     const repay = (offset: number) => async (i: number) => {

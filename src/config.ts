@@ -149,15 +149,15 @@ const URL_PROTOCOLS: Record<CarrierSystem, readonly string[]> = {
 export function loadConfig(env: Env = process.env): Config {
   const modeRaw = env.APP_MODE ?? 'sandbox';
   if (modeRaw !== 'sandbox' && modeRaw !== 'production') throw new ConfigError('APP_MODE', 'must be "sandbox" or "production"');
-  if (modeRaw === 'production' && !env.PLATFORM_REGISTRATION) {
-    throw new ConfigError('PLATFORM_REGISTRATION', 'must be set in production mode: contracts name the platform\'s registration');
-  }
   const endpoints = {} as Record<CarrierSystem, Endpoint>;
   for (const [system, variable] of Object.entries(CARRIER_SYSTEMS) as [CarrierSystem, string][]) {
     const url = readUrl(env, variable, URL_PROTOCOLS[system]);
     if (url) endpoints[system] = { kind: 'remote', url };
     else if (modeRaw === 'sandbox') endpoints[system] = { kind: 'simulator' };
     else throw new ConfigError(variable, 'must be set in production mode (only the sandbox runs simulators)');
+  }
+  if (modeRaw === 'production' && !env.PLATFORM_REGISTRATION) {
+    throw new ConfigError('PLATFORM_REGISTRATION', 'must be set in production mode: contracts name the platform\'s registration');
   }
   const databaseUrl = readUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:'])?.toString();
   if (!databaseUrl && modeRaw === 'production') throw new ConfigError('DATABASE_URL', 'must be set in production mode');

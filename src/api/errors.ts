@@ -84,7 +84,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   IMPORT_INVALID: 422,
   RATE_LIMITED: 429,
   SERVICE_UNAVAILABLE: 503,
-  // TEMP(pos-auth): stores, terminals, staff sessions, idempotency
+  // Carrier stores: the registry, staff sessions and POS idempotency.
   STORE_NOT_FOUND: 404,
   TERMINAL_NOT_FOUND: 404,
   STORE_EXISTS: 409,
