@@ -21,6 +21,7 @@ import https from 'node:https';
 import { readFileSync } from 'node:fs';
 import * as soap from 'soap';
 import { XmlGuardError, assertSafeXml, type XmlLimits } from './xml-guard.js';
+import { PARLAY_X_COMMON_NS } from './simulator-faults.js';
 
 // ---------------------------------------------------------------- client transport
 
@@ -180,7 +181,6 @@ export function soapAsyncMethod(client: soap.Client, name: string): SoapAsyncMet
 
 type RequestListener = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
-const PARLAY_X_COMMON_NS = 'http://www.csapi.org/schema/parlayx/common/v2_1';
 
 function escapeXmlText(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

@@ -15,6 +15,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import * as soap from 'soap';
 import { guardSoapServer, listenSoap } from '../soap-http.js';
+import { soapFault } from '../simulator-faults.js';
 import type { XmlLimits } from '../xml-guard.js';
 import type { SimulatedChargeResult, SubscriberBook } from './subscriber-book.js';
 import {
@@ -36,7 +37,6 @@ export const FAULT_RULES_MAX = 1_000;
 /** How far an SDP timeStamp may be from the simulator's clock. */
 export const SDP_TIMESTAMP_SKEW_MS_MAX = 5 * 60 * 1000;
 
-const PARLAY_X_COMMON_NS = 'http://www.csapi.org/schema/parlayx/common/v2_1';
 const REQUEST_LIMITS: XmlLimits = { bytesMax: SIMULATOR_REQUEST_BYTES_MAX, depthMax: SIMULATOR_REQUEST_DEPTH_MAX };
 
 export type SimulatedOperation = 'chargeAmount' | 'refundAmount' | 'getBalance';
@@ -122,19 +122,6 @@ export class FaultPlan {
 }
 
 // ---------------------------------------------------------------- faults on the wire
-
-/** What `soap` turns into a SOAP 1.1 fault with a Parlay X detail, HTTP 500. */
-function soapFault(exception: 'ServiceException' | 'PolicyException', messageId: string, text: string, variables: string[]): { Fault: object } {
-  const faultstring = text.replace(/%(\d+)/g, (all, n: string) => variables[Number(n) - 1] ?? all);
-  return {
-    Fault: {
-      faultcode: 'soap:Server',
-      faultstring,
-      detail: { [`px:${exception}`]: { attributes: { 'xmlns:px': PARLAY_X_COMMON_NS }, messageId, text, variables } },
-      statusCode: 500,
-    },
-  };
-}
 
 const serviceFault = (messageId: string, text: string, variables: string[]) => soapFault('ServiceException', messageId, text, variables);
 const policyFault = (messageId: string, text: string, variables: string[]) => soapFault('PolicyException', messageId, text, variables);

@@ -20,6 +20,7 @@ import type * as soap from 'soap';
 import { maskMobile } from '../../src/core/identity.js';
 import { FIELD_GROUPS_BY_PURPOSE } from '../../src/core/subscriber-profile.js';
 import { TEL_URI_PREFIX } from '../billing/soap-mapping.js';
+import { FaultRules, parlayXFaultAction, soapFault, type FaultMatch, type ParlayXFaultAction, type ParlayXFaultOptions } from '../simulator-faults.js';
 import { guardSoapServer, listenSoap } from '../soap-http.js';
 import type { XmlLimits } from '../xml-guard.js';
 import { CRM_SOAP_DESERIALIZER, CRM_WSDL_DIR, SUBSCRIBER_PROFILE_PATH, SUBSCRIBER_PROFILE_WSDL } from './client.js';
@@ -35,7 +36,6 @@ export const CRM_SIMULATOR_LOG_ENTRIES_MAX = 200_000;
 /** Fault rules pending at most. */
 export const CRM_FAULT_RULES_MAX = 1_000;
 
-const PARLAY_X_COMMON_NS = 'http://www.csapi.org/schema/parlayx/common/v2_1';
 const REQUEST_LIMITS: XmlLimits = { bytesMax: CRM_SIMULATOR_REQUEST_BYTES_MAX, depthMax: CRM_SIMULATOR_REQUEST_DEPTH_MAX };
 
 export interface CrmSimulatorRequestLog {
@@ -61,86 +61,39 @@ export type MalformedMode = 'broken_xml' | 'schema_violation';
 export type CrmFaultAction =
   | { type: 'hang' }
   | { type: 'delay'; delayMs: number }
-  | { type: 'fault'; exception: 'ServiceException' | 'PolicyException'; messageId: string; text: string; variables: string[] }
+  | ParlayXFaultAction
   | { type: 'malformed'; mode: MalformedMode };
 
-/** Which calls a rule applies to: the next `times` calls (default 1), optionally for one msisdn only. */
-export interface CrmFaultMatch {
-  msisdn?: string;
-  times?: number;
-}
-
-interface FaultRule {
-  msisdn?: string;
-  action: CrmFaultAction;
-  remaining: number;
-}
+export type CrmFaultMatch = FaultMatch;
 
 /** Injected misbehaviour; each call takes the first matching rule, if any. */
-export class CrmFaultPlan {
-  private rules: FaultRule[] = [];
+export class CrmFaultPlan extends FaultRules<CrmFaultAction> {
+  constructor() {
+    super(CRM_FAULT_RULES_MAX);
+  }
 
   /** Never reply: the client's deadline passes. */
-  hang(match: CrmFaultMatch = {}): void {
+  hang(match: FaultMatch = {}): void {
     this.add({ type: 'hang' }, match);
   }
 
   /** Reply normally, `delayMs` late. */
-  delay(options: CrmFaultMatch & { delayMs: number }): void {
+  delay(options: FaultMatch & { delayMs: number }): void {
     this.add({ type: 'delay', delayMs: options.delayMs }, options);
   }
 
   /** Reply with this Parlay X fault instead of answering. */
-  fault(options: CrmFaultMatch & { exception: 'ServiceException' | 'PolicyException'; messageId: string; text?: string; variables?: string[] }): void {
-    const text = options.text ?? (options.exception === 'ServiceException' ? 'A service error occurred. Error code is %1' : 'A policy error occurred. Error code is %1');
-    this.add({ type: 'fault', exception: options.exception, messageId: options.messageId, text, variables: options.variables ?? ['injected'] }, options);
+  fault(options: ParlayXFaultOptions): void {
+    this.add(parlayXFaultAction(options), options);
   }
 
   /** Reply with a 200 that is broken XML, or a well-formed reply whose values break the schema. */
-  malformed(options: CrmFaultMatch & { mode: MalformedMode }): void {
+  malformed(options: FaultMatch & { mode: MalformedMode }): void {
     this.add({ type: 'malformed', mode: options.mode }, options);
-  }
-
-  clear(): void {
-    this.rules = [];
-  }
-
-  /** Rules not used up yet. */
-  pending(): number {
-    return this.rules.length;
-  }
-
-  /** Consumes one use of the first rule matching this call. */
-  take(msisdn: string | undefined): CrmFaultAction | undefined {
-    const rule = this.rules.find((r) => !r.msisdn || r.msisdn === msisdn);
-    if (!rule) return undefined;
-    rule.remaining -= 1;
-    if (rule.remaining <= 0) this.rules = this.rules.filter((r) => r !== rule);
-    return rule.action;
-  }
-
-  private add(action: CrmFaultAction, match: CrmFaultMatch): void {
-    if (this.rules.length >= CRM_FAULT_RULES_MAX) throw new Error(`fault plan holds at most ${CRM_FAULT_RULES_MAX} rules`);
-    const times = match.times ?? 1;
-    if (!(times >= 1)) throw new Error('fault rule times must be at least 1');
-    this.rules.push({ msisdn: match.msisdn, action, remaining: times });
   }
 }
 
 // ---------------------------------------------------------------- faults on the wire
-
-/** What `soap` turns into a SOAP 1.1 fault with a Parlay X detail, HTTP 500. */
-function soapFault(exception: 'ServiceException' | 'PolicyException', messageId: string, text: string, variables: string[]): { Fault: object } {
-  const faultstring = text.replace(/%(\d+)/g, (all, n: string) => variables[Number(n) - 1] ?? all);
-  return {
-    Fault: {
-      faultcode: 'soap:Server',
-      faultstring,
-      detail: { [`px:${exception}`]: { attributes: { 'xmlns:px': PARLAY_X_COMMON_NS }, messageId, text, variables } },
-      statusCode: 500,
-    },
-  };
-}
 
 const policyFault = (messageId: string, text: string, variables: string[]) => soapFault('PolicyException', messageId, text, variables);
 

@@ -25,6 +25,7 @@ import type * as soap from 'soap';
 import { maskMobile } from '../../src/core/identity.js';
 import { SMS_SEGMENTS_MAX, smsSegments } from '../../src/core/sms-segments.js';
 import { TEL_URI_PREFIX } from '../billing/soap-mapping.js';
+import { FaultRules, parlayXFaultAction, soapFault, type FaultMatch, type ParlayXFaultAction, type ParlayXFaultOptions } from '../simulator-faults.js';
 import { guardSoapServer, listenSoap } from '../soap-http.js';
 import type { XmlLimits } from '../xml-guard.js';
 import { SEND_SMS_PATH, SEND_SMS_WSDL, SMS_SOAP_DESERIALIZER, SMS_WSDL_DIR } from './client.js';
@@ -47,7 +48,6 @@ export const SMS_SIMULATOR_INBOXES_MAX = 100_000;
 /** Fault rules pending at most. */
 export const SMS_FAULT_RULES_MAX = 1_000;
 
-const PARLAY_X_COMMON_NS = 'http://www.csapi.org/schema/parlayx/common/v2_1';
 const REQUEST_LIMITS: XmlLimits = { bytesMax: SMS_SIMULATOR_REQUEST_BYTES_MAX, depthMax: SMS_SIMULATOR_REQUEST_DEPTH_MAX };
 
 /** One message as the phone shows it. */
@@ -86,86 +86,39 @@ export type SmsMalformedMode = 'broken_xml' | 'schema_violation';
 export type SmsFaultAction =
   | { type: 'hang'; mode: SmsHangMode }
   | { type: 'delay'; delayMs: number }
-  | { type: 'fault'; exception: 'ServiceException' | 'PolicyException'; messageId: string; text: string; variables: string[] }
+  | ParlayXFaultAction
   | { type: 'malformed'; mode: SmsMalformedMode };
 
-/** Which sendSms calls a rule applies to: the next `times` calls (default 1), optionally to one msisdn only. */
-export interface SmsFaultMatch {
-  msisdn?: string;
-  times?: number;
-}
-
-interface FaultRule {
-  msisdn?: string;
-  action: SmsFaultAction;
-  remaining: number;
-}
+export type SmsFaultMatch = FaultMatch;
 
 /** Injected misbehaviour of sendSms; each call takes the first matching rule, if any. */
-export class SmsFaultPlan {
-  private rules: FaultRule[] = [];
+export class SmsFaultPlan extends FaultRules<SmsFaultAction> {
+  constructor() {
+    super(SMS_FAULT_RULES_MAX);
+  }
 
   /** Never reply: the client's deadline passes. By default nothing is delivered; `deliverThenHang` delivers first. */
-  hang(match: SmsFaultMatch & { mode?: SmsHangMode } = {}): void {
+  hang(match: FaultMatch & { mode?: SmsHangMode } = {}): void {
     this.add({ type: 'hang', mode: match.mode ?? 'hangWithoutDelivering' }, match);
   }
 
   /** Reply normally, `delayMs` late. */
-  delay(options: SmsFaultMatch & { delayMs: number }): void {
+  delay(options: FaultMatch & { delayMs: number }): void {
     this.add({ type: 'delay', delayMs: options.delayMs }, options);
   }
 
   /** Reply with this Parlay X fault instead of sending. */
-  fault(options: SmsFaultMatch & { exception: 'ServiceException' | 'PolicyException'; messageId: string; text?: string; variables?: string[] }): void {
-    const text = options.text ?? (options.exception === 'ServiceException' ? 'A service error occurred. Error code is %1' : 'A policy error occurred. Error code is %1');
-    this.add({ type: 'fault', exception: options.exception, messageId: options.messageId, text, variables: options.variables ?? ['injected'] }, options);
+  fault(options: ParlayXFaultOptions): void {
+    this.add(parlayXFaultAction(options), options);
   }
 
   /** Deliver, then reply with a 200 that is broken XML, or a well-formed reply with an unusable requestIdentifier. */
-  malformed(options: SmsFaultMatch & { mode: SmsMalformedMode }): void {
+  malformed(options: FaultMatch & { mode: SmsMalformedMode }): void {
     this.add({ type: 'malformed', mode: options.mode }, options);
-  }
-
-  clear(): void {
-    this.rules = [];
-  }
-
-  /** Rules not used up yet. */
-  pending(): number {
-    return this.rules.length;
-  }
-
-  /** Consumes one use of the first rule matching this call. */
-  take(msisdn: string | undefined): SmsFaultAction | undefined {
-    const rule = this.rules.find((r) => !r.msisdn || r.msisdn === msisdn);
-    if (!rule) return undefined;
-    rule.remaining -= 1;
-    if (rule.remaining <= 0) this.rules = this.rules.filter((r) => r !== rule);
-    return rule.action;
-  }
-
-  private add(action: SmsFaultAction, match: SmsFaultMatch): void {
-    if (this.rules.length >= SMS_FAULT_RULES_MAX) throw new Error(`fault plan holds at most ${SMS_FAULT_RULES_MAX} rules`);
-    const times = match.times ?? 1;
-    if (!(times >= 1)) throw new Error('fault rule times must be at least 1');
-    this.rules.push({ msisdn: match.msisdn, action, remaining: times });
   }
 }
 
 // ---------------------------------------------------------------- faults on the wire
-
-/** What `soap` turns into a SOAP 1.1 fault with a Parlay X detail, HTTP 500. */
-function soapFault(exception: 'ServiceException' | 'PolicyException', messageId: string, text: string, variables: string[]): { Fault: object } {
-  const faultstring = text.replace(/%(\d+)/g, (all, n: string) => variables[Number(n) - 1] ?? all);
-  return {
-    Fault: {
-      faultcode: 'soap:Server',
-      faultstring,
-      detail: { [`px:${exception}`]: { attributes: { 'xmlns:px': PARLAY_X_COMMON_NS }, messageId, text, variables } },
-      statusCode: 500,
-    },
-  };
-}
 
 const serviceFault = (messageId: string, text: string, variables: string[]) => soapFault('ServiceException', messageId, text, variables);
 const policyFault = (messageId: string, text: string, variables: string[]) => soapFault('PolicyException', messageId, text, variables);
