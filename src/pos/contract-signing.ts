@@ -10,7 +10,7 @@
 import { shanghaiDate } from '../core/calendar-date.js';
 import { DomainError } from '../core/domain-error.js';
 import type { RepaymentChannel } from '../core/loan-accounting.js';
-import { buildSchedule } from '../core/schedule.js';
+import { buildSchedule, type RepaymentMethod } from '../core/schedule.js';
 import type { Config } from '../config.js';
 import type { Database, Queryable } from '../db/database.js';
 import { renderContractSet, type RenderedDocument } from '../contracts/render-contract.js';
@@ -43,7 +43,7 @@ async function loadSigningFacts(q: Queryable, actor: PosActor, loanId: number, l
 async function render(q: Queryable, config: Config, actor: PosActor, loan: StoreLoan, signingDate: string, passbook: BankAccount | undefined): Promise<RenderedDocument[]> {
   const [store] = await q.query<{ code: string; name: string; county: string }>(`SELECT code, name, county FROM stores WHERE code = $1`, [actor.storeCode]);
   const terms = { principalFen: loan.principal_fen, annualRatePpm: loan.annual_rate_ppm, termMonths: loan.term_months,
-    method: loan.method as Parameters<typeof buildSchedule>[0]['method'], startDate: signingDate };
+    method: loan.method as RepaymentMethod, startDate: signingDate };
   return renderContractSet({
     loan: { id: loan.id, principalFen: loan.principal_fen, annualRatePpm: loan.annual_rate_ppm, penaltyRatePpm: loan.penalty_rate_ppm,
       serviceFeeFen: loan.service_fee_fen, termMonths: loan.term_months, method: terms.method, productCode: loan.code, productName: loan.product_name,
