@@ -5,6 +5,7 @@
  * expected drawer, or between counted and deposited cash, becomes a reconciliation break for
  * ops. A closed day takes no more cash for that business date.
  */
+import { shanghaiDate } from '../core/calendar-date.js';
 import { DomainError } from '../core/domain-error.js';
 import type { AccountRef } from '../core/journal-entry.js';
 import type { Database, Queryable } from '../db/database.js';
@@ -71,6 +72,9 @@ async function recordBreak(tx: Queryable, kind: string, reference: string, busin
 
 export async function closeStoreDay(db: Database, actor: PosActor, input: CloseDayInput, now: Date) {
   if (actor.role !== 'manager') throw new DomainError('FORBIDDEN', 'only the store manager closes the day', 'role');
+  if (input.businessDate > shanghaiDate(now)) {
+    throw new DomainError('VALIDATION_FAILED', 'businessDate is in the future; a day is closed at its end, not before it starts', 'businessDate');
+  }
   // Payouts can exceed takings: the drawer is then short of the store's own money, the
   // platform owes the store, and there is nothing to deposit.
   const depositDueFen = Math.max(0, input.countedCashFen);

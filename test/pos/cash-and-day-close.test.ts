@@ -99,6 +99,9 @@ describe('end of day', () => {
     expect(summary.body.cashInFen).toBe(80_000);
     expect(summary.body.terminals.map((t) => t.cashInFen).sort()).toEqual([30_000, 50_000]);
 
+    const tomorrow = await manager.request<{ field: string }>('POST', `/v1/pos/days/${addDays(TODAY, 1)}/close`, { countedCashFen: 0, depositedFen: 0, depositSlipRef: 'X' });
+    expect(tomorrow.status).toBe(400);
+    expect(tomorrow.body.field).toBe('businessDate');
     const byClerk = await clerk.request<{ code: string }>('POST', `/v1/pos/days/${TODAY}/close`, { countedCashFen: 80_000, depositedFen: 80_000, depositSlipRef: 'SLIP-1' });
     expect(byClerk.status).toBe(403);
     const closed = await manager.request<{ breaks: { kind: string; expectedFen: number; actualFen: number }[] }>('POST', `/v1/pos/days/${TODAY}/close`,
