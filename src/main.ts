@@ -13,6 +13,7 @@ import { DomainError } from './core/domain-error.js';
 import { openDatabase } from './db/database.js';
 import { scheduleNightlyCloseOfBusiness, closeOfBusinessHandler } from './jobs/close-of-business.schedule.js';
 import { DomainEventSubscribers } from './jobs/domain-events.handler.js';
+import { housekeepingHandler, scheduleHousekeeping } from './jobs/housekeeping.schedule.js';
 import { seedProductLibrary } from './products/product-library.js';
 import { billingHandlers, scheduleBillingJobs } from './billing/billing-jobs.js';
 import { connectBilling } from './carrier-billing.js';
@@ -26,7 +27,7 @@ import { assessmentHandler } from './applications/assess-application.js';
 import { seedDefaultScorecard } from './risk/scorecard-repository.js';
 import { RedisUnavailableError } from './queue/errors.js';
 import { OutboxRelay } from './queue/outbox.js';
-import { QUEUE_APPLICATIONS, QUEUE_BANK_TRANSFERS, QUEUE_CLOSE_OF_BUSINESS, QUEUE_DOMAIN_EVENTS, QUEUE_SMS_OUTBOUND, QueueSet } from './queue/queues.js';
+import { QUEUE_APPLICATIONS, QUEUE_BANK_TRANSFERS, QUEUE_CLOSE_OF_BUSINESS, QUEUE_DOMAIN_EVENTS, QUEUE_HOUSEKEEPING, QUEUE_SMS_OUTBOUND, QueueSet } from './queue/queues.js';
 import { checkEvictionPolicy, openRedis } from './queue/redis.js';
 import { startWorkers } from './queue/workers.js';
 
@@ -79,11 +80,13 @@ async function main(): Promise<void> {
       ...billingHandlers({ db, billing: billing.port, files: billing.files, config: config.billing, logger }),
       [QUEUE_APPLICATIONS]: assessmentHandler({ db, crm: crm.port, clock: () => new Date() }),
       [QUEUE_SMS_OUTBOUND]: smsSendHandler({ db, sms: sms.port }),
+      [QUEUE_HOUSEKEEPING]: housekeepingHandler(db, logger),
       [QUEUE_BANK_TRANSFERS]: bankTransferHandler({ db, bank: bank.port, ...disbursementTransferHooks(db, () => new Date()) }),
     },
   });
   await scheduleNightlyCloseOfBusiness(queues);
   await scheduleBillingJobs(queues);
+  await scheduleHousekeeping(queues);
   const relay = new OutboxRelay({ db, queues, logger });
   relay.start(OUTBOX_RELAY_INTERVAL_MS);
 

@@ -19,6 +19,7 @@ export const QUEUE_CATALOGUE = {
   applications: 'application-assessment',
   smsOutbound: 'sms-outbound',
   bankTransfers: 'bank-transfers',
+  housekeeping: 'housekeeping',
 } as const;
 
 export type QueueName = (typeof QUEUE_CATALOGUE)[keyof typeof QUEUE_CATALOGUE];
@@ -32,6 +33,7 @@ export const QUEUE_BILLING_FILES = QUEUE_CATALOGUE.billingFiles;
 export const QUEUE_APPLICATIONS = QUEUE_CATALOGUE.applications;
 export const QUEUE_SMS_OUTBOUND = QUEUE_CATALOGUE.smsOutbound;
 export const QUEUE_BANK_TRANSFERS = QUEUE_CATALOGUE.bankTransfers;
+export const QUEUE_HOUSEKEEPING = QUEUE_CATALOGUE.housekeeping;
 
 export function isQueueName(name: string): name is QueueName {
   return (QUEUE_NAMES as readonly string[]).includes(name);
