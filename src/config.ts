@@ -27,6 +27,8 @@ export interface Config {
   dataDir: string;
   redisUrl: string;
   opsToken: string | undefined;
+  /** HMAC key of investor access tokens; generated in the sandbox when unset, required in production. */
+  investorTokenSecret: string | undefined;
   annualRateCeilingPpm: RatePpm;
   logLevel: string;
   endpoints: Record<CarrierSystem, Endpoint>;
@@ -146,6 +148,14 @@ const URL_PROTOCOLS: Record<CarrierSystem, readonly string[]> = {
   bank: ['http:', 'https:'],
 };
 
+function readInvestorTokenSecret(env: Env, mode: string): string | undefined {
+  const secret = env.INVESTOR_TOKEN_SECRET || undefined;
+  if (!secret && mode === 'production') throw new ConfigError('INVESTOR_TOKEN_SECRET', 'must be set in production mode');
+  // A short key would make the access-token HMAC guessable offline.
+  if (secret && secret.length < 32) throw new ConfigError('INVESTOR_TOKEN_SECRET', 'must be at least 32 characters');
+  return secret;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const modeRaw = env.APP_MODE ?? 'sandbox';
   if (modeRaw !== 'sandbox' && modeRaw !== 'production') throw new ConfigError('APP_MODE', 'must be "sandbox" or "production"');
@@ -175,6 +185,7 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir: env.DATA_DIR ?? './data',
     redisUrl: readUrl(env, 'REDIS_URL', ['redis:', 'rediss:'])?.toString() ?? 'redis://127.0.0.1:6379',
     opsToken: env.OPS_TOKEN || undefined,
+    investorTokenSecret: readInvestorTokenSecret(env, modeRaw),
     annualRateCeilingPpm: annualRateCeilingPpm(lprPpm),
     logLevel: env.LOG_LEVEL ?? 'info',
     endpoints,

@@ -45,6 +45,8 @@ async function main(): Promise<void> {
   const config: Config = {
     ...loaded,
     opsToken: loaded.opsToken ?? generatedToken,
+    // Sandbox only (production requires it): investor sessions end when the sandbox restarts.
+    investorTokenSecret: loaded.investorTokenSecret ?? randomBytes(32).toString('hex'),
     // The sandbox signs its simulated carrier's recharge notifications with a secret of its own.
     billing: { ...loaded.billing, webhookSecret: loaded.billing.webhookSecret ?? randomBytes(32).toString('hex') },
     crm: { ...loaded.crm, webhookSecret: loaded.crm.webhookSecret ?? randomBytes(32).toString('hex') },

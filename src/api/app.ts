@@ -29,6 +29,7 @@ import { opsQueueRoutes } from './routes/ops-queues.routes.js';
 import { opsRiskRoutes } from './routes/ops-risk.routes.js';
 import { opsUserRoutes } from './routes/ops-users.routes.js';
 import { publicRoutes } from './routes/public.routes.js';
+import { INVESTOR_SECURITY_SCHEMES, investorRoutes } from './routes/investor.routes.js';
 import { ErrorResponse } from './schemas.js';
 
 declare module 'fastify' {
@@ -61,6 +62,8 @@ export interface BuildAppOptions {
   redis: Redis;
   /** Key prefix of POS state in Redis; tests give each file its own. */
   posRedisKeyPrefix?: string;
+  /** Key prefix of investor state in Redis (login rate limit); tests give each file its own. */
+  investorRedisKeyPrefix?: string;
   logger?: FastifyServerOptions['logger'];
   /** Routes only the sandbox serves (the simulators' controls), registered after the product's own. */
   sandboxRoutes?: readonly ((deps: AppDeps) => FastifyPluginAsyncTypebox)[];
@@ -120,7 +123,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       openapi: '3.0.3',
       info: { title: 'Carrier-channel lending API', version: '1.0.0',
         description: 'Lending core and carrier channels. Money is integer fen; dates are Asia/Shanghai calendar dates.' },
-      components: { securitySchemes: { opsBearer: { type: 'http', scheme: 'bearer' }, ...POS_SECURITY_SCHEMES } },
+      components: { securitySchemes: { opsBearer: { type: 'http', scheme: 'bearer' }, ...POS_SECURITY_SCHEMES, ...INVESTOR_SECURITY_SCHEMES } },
     },
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
@@ -146,6 +149,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const posDeps: PosDeps = { db: deps.db, redis: deps.redis, redisKeyPrefix: options.posRedisKeyPrefix ?? POS_REDIS_KEY_PREFIX };
   await app.register(posSessionRoutes(posDeps));
   await app.register(posCounterRoutes(deps, posDeps));
+  await app.register(investorRoutes(deps, { redisKeyPrefix: options.investorRedisKeyPrefix ?? 'investor' }));
   for (const routes of options.sandboxRoutes ?? []) await app.register(routes(deps));
   await app.ready();
   return app;

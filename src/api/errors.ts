@@ -101,6 +101,12 @@ const STATUS_BY_CODE: Record<string, number> = {
   IDEMPOTENCY_KEY_INVALID: 400,
   IDEMPOTENCY_KEY_REUSED: 422,
   IDEMPOTENCY_IN_PROGRESS: 409,
+  // Investor accounts.
+  INVESTOR_EXISTS: 409,
+  INVESTOR_CREDENTIALS_INVALID: 401,
+  WEAK_PASSWORD: 400,
+  INVALID_BANK_CARD: 400,
+  INVALID_QUESTIONNAIRE: 400,
 };
 
 /** A whole-file rejection that lists its bad lines (loan book, court list). */

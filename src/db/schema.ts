@@ -568,7 +568,7 @@ export const otpChallenges = pgTable('otp_challenges', {
   createdAt: createdAt(),
 }, (t) => [
   index('otp_challenges_loan_idx').on(t.loanId, t.purpose),
-  check('otp_challenges_purpose_ck', sql`${t.purpose} IN ('contract_signing', 'cash_receipt')`),
+  check('otp_challenges_purpose_ck', sql`${t.purpose} IN ('contract_signing', 'cash_receipt', 'investor_registration')`),
 ]);
 
 /** A loan's signing at a store: the five documents, the OTP that confirmed them, who and where. */
@@ -676,3 +676,34 @@ export const smsMessages = pgTable('sms_messages', {
   check('sms_messages_kind_ck', sql`${t.kind} IN ('transactional', 'marketing')`),
   check('sms_messages_status_ck', sql`${t.status} IN ('queued', 'sent', 'failed')`),
 ]);
+
+/**
+ * Investors of the portal (/v1/investor/*). The ID number and mobile are unique: one
+ * account per person and per phone. risk_level stays null until the questionnaire is done.
+ */
+export const investors = pgTable('investors', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  name: text('name').notNull(),
+  idNumber: text('id_number').notNull(),
+  mobile: text('mobile').notNull(),
+  passwordHash: text('password_hash').notNull(),
+  bankName: text('bank_name').notNull(),
+  accountNumber: text('account_number').notNull(),
+  riskLevel: integer('risk_level'),
+  status: text('status').notNull().default('active'),
+  createdAt: createdAt(),
+}, (t) => [
+  uniqueIndex('investors_id_number_uq').on(t.idNumber),
+  uniqueIndex('investors_mobile_uq').on(t.mobile),
+  check('investors_risk_level_ck', sql`${t.riskLevel} IS NULL OR ${t.riskLevel} BETWEEN 1 AND 5`),
+  check('investors_status_ck', sql`${t.status} IN ('active', 'disabled')`),
+]);
+
+/** Refresh tokens, stored only as SHA-256 so a database dump holds no usable token. */
+export const investorRefreshTokens = pgTable('investor_refresh_tokens', {
+  tokenSha256: text('token_sha256').primaryKey(),
+  investorId: bigint('investor_id', { mode: 'number' }).notNull().references(() => investors.id),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  createdAt: createdAt(),
+}, (t) => [index('investor_refresh_tokens_investor_idx').on(t.investorId)]);

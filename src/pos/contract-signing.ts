@@ -17,7 +17,7 @@ import { renderContractSet, type RenderedDocument } from '../contracts/render-co
 import { findLoan, recordTransition } from '../loans/loan-repository.js';
 import type { BankAccount } from '../bank/bank.port.js';
 import { parsePayee } from './disbursement.js';
-import { confirmWithOtp, issueOtp, type OtpChallenge } from './otp.js';
+import { confirmWithOtp, issueOtp, type OtpChallenge } from '../sms/otp.js';
 import { describeActor, type PosActor } from './pos-actor.js';
 
 type StoreLoan = Awaited<ReturnType<typeof loadSigningFacts>>;

@@ -18,7 +18,7 @@ import { enqueueInTransaction } from '../queue/outbox.js';
 import { QUEUE_DOMAIN_EVENTS } from '../queue/queues.js';
 import type { BankAccount, TransferRequest, TransferResult } from '../bank/bank.port.js';
 import { bankTransferMessage, type DefiniteTransferOutcome } from '../bank/transfer-jobs.js';
-import { confirmWithOtp, issueOtp, type OtpChallenge } from './otp.js';
+import { confirmWithOtp, issueOtp, type OtpChallenge } from '../sms/otp.js';
 import { describeActor, type PosActor } from './pos-actor.js';
 import { holdStoreDay, lockStoreLoan, nextReceiptNo } from './store-loans.js';
 

@@ -19,6 +19,7 @@ import { createTestDatabase } from './test-database.js';
 
 export const ADMIN_TOKEN = 'test-admin-token';
 export const WEBHOOK_SECRET = 'test-webhook-secret';
+export const INVESTOR_TOKEN_SECRET = 'test-investor-token-secret-0123456789abcdef';
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export interface ApiTestContext {
@@ -44,13 +45,14 @@ async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
 /** Builds the app; call `close()` in afterAll (it closes app, queues, Redis keys and connection, and drops the database). */
 export async function createApiApp(options: Pick<BuildAppOptions, 'logger' | 'sandboxRoutes'> = {}): Promise<ApiTestContext> {
   const { db, drop } = await createTestDatabase();
-  const config = loadConfig({ OPS_TOKEN: ADMIN_TOKEN, BILLING_WEBHOOK_SECRET: WEBHOOK_SECRET, CRM_WEBHOOK_SECRET: WEBHOOK_SECRET, BANK_WEBHOOK_SECRET: WEBHOOK_SECRET });
+  const config = loadConfig({ OPS_TOKEN: ADMIN_TOKEN, BILLING_WEBHOOK_SECRET: WEBHOOK_SECRET, CRM_WEBHOOK_SECRET: WEBHOOK_SECRET, BANK_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    INVESTOR_TOKEN_SECRET: INVESTOR_TOKEN_SECRET });
   await seedProductLibrary(db, config.annualRateCeilingPpm);
   await seedDefaultScorecard(db);
   const redis = await openRedis(TEST_REDIS_URL);
   const prefix = `{test-${randomUUID()}}`;
   const queues = new QueueSet({ connection: redis, prefix });
-  const app = await buildApp({ db, config, queues, redis, courtListReader, posRedisKeyPrefix: `${prefix}:pos`, ...options });
+  const app = await buildApp({ db, config, queues, redis, courtListReader, posRedisKeyPrefix: `${prefix}:pos`, investorRedisKeyPrefix: `${prefix}:investor`, ...options });
   return {
     app, db, config, queues, redis, prefix,
     close: async () => {

@@ -7,17 +7,18 @@
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { DomainError } from '../core/domain-error.js';
 import type { Database, Queryable } from '../db/database.js';
-import { OTP_TEMPLATE, queueSms } from '../sms/outbound.js';
+import { OTP_TEMPLATE, queueSms } from './outbound.js';
 
 export const OTP_TTL_MS = 5 * 60_000;
 export const OTP_ATTEMPTS_MAX = 5;
 const OTP_DIGITS = 6;
 
-export type OtpPurpose = 'contract_signing' | 'cash_receipt';
+export type OtpPurpose = 'contract_signing' | 'cash_receipt' | 'investor_registration';
 
 const PURPOSE_TEXT: Record<OtpPurpose, string> = {
   contract_signing: '签署借款合同',
   cash_receipt: '确认领取现金借款',
+  investor_registration: '注册出借人账户',
 };
 
 function hashCode(salt: string, code: string): string {
@@ -31,7 +32,7 @@ export interface OtpChallenge {
 
 /** Creates a challenge and queues its SMS in the caller's transaction. */
 export async function issueOtp(
-  tx: Queryable, input: { purpose: OtpPurpose; loanId: number; msisdn: string; amountFen: number }, now: Date,
+  tx: Queryable, input: { purpose: OtpPurpose; loanId?: number | null; msisdn: string; amountFen?: number }, now: Date,
 ): Promise<OtpChallenge> {
   const code = String(randomInt(0, 10 ** OTP_DIGITS)).padStart(OTP_DIGITS, '0');
   const salt = randomBytes(16).toString('hex');
@@ -39,25 +40,32 @@ export async function issueOtp(
   const [row] = await tx.query<{ id: number }>(
     `INSERT INTO otp_challenges (purpose, loan_id, msisdn, code_hash, expires_at, sms_reference)
      VALUES ($1, $2, $3, $4, $5, '') RETURNING id`,
-    [input.purpose, input.loanId, input.msisdn, `${salt}:${hashCode(salt, code)}`, expiresAt]);
+    [input.purpose, input.loanId ?? null, input.msisdn, `${salt}:${hashCode(salt, code)}`, expiresAt]);
   const reference = `otp-${row!.id}`;
   await tx.query(`UPDATE otp_challenges SET sms_reference = $2 WHERE id = $1`, [row!.id, reference]);
-  const yuan = (input.amountFen / 100).toFixed(2);
+  // A loan's code names the loan and amount so the borrower sees what they confirm; a code
+  // without a loan (investor registration) has nothing of the kind to show.
+  const subject = input.loanId == null ? '' : `（借款编号${input.loanId}，金额${((input.amountFen ?? 0) / 100).toFixed(2)}元）`;
   await queueSms(tx, {
     msisdn: input.msisdn, template: OTP_TEMPLATE, kind: 'transactional', reference,
-    text: `验证码${code}，用于${PURPOSE_TEXT[input.purpose]}（借款编号${input.loanId}，金额${yuan}元），${OTP_TTL_MS / 60_000}分钟内有效。工作人员不会向您索要验证码，请在本人确认后输入。`,
+    text: `验证码${code}，用于${PURPOSE_TEXT[input.purpose]}${subject}，${OTP_TTL_MS / 60_000}分钟内有效。工作人员不会向您索要验证码，请在本人确认后输入。`,
   });
   return { challengeId: row!.id, expiresAt: expiresAt.toISOString() };
 }
 
+/** What a challenge must have been issued for: its purpose, loan (none for registration) and, optionally, phone. */
+export interface OtpExpectation { purpose: OtpPurpose; loanId?: number | null; msisdn?: string }
+
 /** Checks a code in the caller's transaction and marks the challenge used. */
 async function verifyOtp(
-  tx: Queryable, challengeId: number, expected: { purpose: OtpPurpose; loanId: number }, code: string, now: Date,
+  tx: Queryable, challengeId: number, expected: OtpExpectation, code: string, now: Date,
 ): Promise<void> {
-  const [row] = await tx.query<{ purpose: string; loan_id: number; code_hash: string; expires_at: Date; attempts: number; verified_at: Date | null }>(
-    `SELECT purpose, loan_id, code_hash, expires_at, attempts, verified_at FROM otp_challenges WHERE id = $1 FOR UPDATE`, [challengeId]);
-  if (!row || row.purpose !== expected.purpose || row.loan_id !== expected.loanId) {
-    throw new DomainError('OTP_NOT_FOUND', `no ${expected.purpose} code ${challengeId} for loan ${expected.loanId}`, 'challengeId');
+  const [row] = await tx.query<{ purpose: string; loan_id: number | null; msisdn: string; code_hash: string; expires_at: Date; attempts: number; verified_at: Date | null }>(
+    `SELECT purpose, loan_id, msisdn, code_hash, expires_at, attempts, verified_at FROM otp_challenges WHERE id = $1 FOR UPDATE`, [challengeId]);
+  // A code proves possession of the phone it went to, so a caller naming the phone must name that one.
+  if (!row || row.purpose !== expected.purpose || row.loan_id !== (expected.loanId ?? null)
+    || (expected.msisdn !== undefined && row.msisdn !== expected.msisdn)) {
+    throw new DomainError('OTP_NOT_FOUND', `no ${expected.purpose} code ${challengeId}${expected.loanId == null ? '' : ` for loan ${expected.loanId}`}`, 'challengeId');
   }
   if (row.verified_at) throw new DomainError('OTP_USED', 'this code was already used; ask for a new one', 'code');
   if (row.attempts >= OTP_ATTEMPTS_MAX) throw new DomainError('OTP_LOCKED', 'too many wrong codes; ask for a new one', 'code');
@@ -75,7 +83,7 @@ async function verifyOtp(
  * when the action commits. A wrong code is counted after the rollback, so the limit holds.
  */
 export async function confirmWithOtp<T>(
-  db: Database, challengeId: number, expected: { purpose: OtpPurpose; loanId: number }, code: string, now: Date,
+  db: Database, challengeId: number, expected: OtpExpectation, code: string, now: Date,
   action: (tx: Queryable) => Promise<T>,
 ): Promise<T> {
   try {
