@@ -60,6 +60,21 @@ export class FaultRules<Action> {
   }
 }
 
+export type DelayAction = { type: 'delay'; delayMs: number };
+
+/** The misbehaviour every Parlay X simulator offers besides its own (hang, malformed replies). */
+export class ParlayXFaultPlan<Own> extends FaultRules<Own | DelayAction | ParlayXFaultAction> {
+  /** Reply normally, `delayMs` late. */
+  delay(options: FaultMatch & { delayMs: number }): void {
+    this.add({ type: 'delay', delayMs: options.delayMs }, options);
+  }
+
+  /** Reply with this Parlay X fault instead of answering. */
+  fault(options: ParlayXFaultOptions): void {
+    this.add(parlayXFaultAction(options), options);
+  }
+}
+
 /** What `soap` turns into a SOAP 1.1 fault with a Parlay X detail, HTTP 500. */
 export function soapFault(exception: ParlayXException, messageId: string, text: string, variables: string[]): { Fault: object } {
   const faultstring = text.replace(/%(\d+)/g, (all, n: string) => variables[Number(n) - 1] ?? all);

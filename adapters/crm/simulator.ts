@@ -20,7 +20,7 @@ import type * as soap from 'soap';
 import { maskMobile } from '../../src/core/identity.js';
 import { FIELD_GROUPS_BY_PURPOSE } from '../../src/core/subscriber-profile.js';
 import { TEL_URI_PREFIX } from '../billing/soap-mapping.js';
-import { FaultRules, parlayXFaultAction, soapFault, type FaultMatch, type ParlayXFaultAction, type ParlayXFaultOptions } from '../simulator-faults.js';
+import { ParlayXFaultPlan, soapFault, type DelayAction, type FaultMatch, type ParlayXFaultAction } from '../simulator-faults.js';
 import { guardSoapServer, listenSoap } from '../soap-http.js';
 import type { XmlLimits } from '../xml-guard.js';
 import { CRM_SOAP_DESERIALIZER, CRM_WSDL_DIR, SUBSCRIBER_PROFILE_PATH, SUBSCRIBER_PROFILE_WSDL } from './client.js';
@@ -60,14 +60,14 @@ export type MalformedMode = 'broken_xml' | 'schema_violation';
 
 export type CrmFaultAction =
   | { type: 'hang' }
-  | { type: 'delay'; delayMs: number }
+  | DelayAction
   | ParlayXFaultAction
   | { type: 'malformed'; mode: MalformedMode };
 
 export type CrmFaultMatch = FaultMatch;
 
 /** Injected misbehaviour; each call takes the first matching rule, if any. */
-export class CrmFaultPlan extends FaultRules<CrmFaultAction> {
+export class CrmFaultPlan extends ParlayXFaultPlan<CrmFaultAction> {
   constructor() {
     super(CRM_FAULT_RULES_MAX);
   }
@@ -75,16 +75,6 @@ export class CrmFaultPlan extends FaultRules<CrmFaultAction> {
   /** Never reply: the client's deadline passes. */
   hang(match: FaultMatch = {}): void {
     this.add({ type: 'hang' }, match);
-  }
-
-  /** Reply normally, `delayMs` late. */
-  delay(options: FaultMatch & { delayMs: number }): void {
-    this.add({ type: 'delay', delayMs: options.delayMs }, options);
-  }
-
-  /** Reply with this Parlay X fault instead of answering. */
-  fault(options: ParlayXFaultOptions): void {
-    this.add(parlayXFaultAction(options), options);
   }
 
   /** Reply with a 200 that is broken XML, or a well-formed reply whose values break the schema. */

@@ -25,7 +25,7 @@ import type * as soap from 'soap';
 import { maskMobile } from '../../src/core/identity.js';
 import { SMS_SEGMENTS_MAX, smsSegments } from '../../src/core/sms-segments.js';
 import { TEL_URI_PREFIX } from '../billing/soap-mapping.js';
-import { FaultRules, parlayXFaultAction, soapFault, type FaultMatch, type ParlayXFaultAction, type ParlayXFaultOptions } from '../simulator-faults.js';
+import { ParlayXFaultPlan, soapFault, type DelayAction, type FaultMatch, type ParlayXFaultAction } from '../simulator-faults.js';
 import { guardSoapServer, listenSoap } from '../soap-http.js';
 import type { XmlLimits } from '../xml-guard.js';
 import { SEND_SMS_PATH, SEND_SMS_WSDL, SMS_SOAP_DESERIALIZER, SMS_WSDL_DIR } from './client.js';
@@ -85,14 +85,14 @@ export type SmsMalformedMode = 'broken_xml' | 'schema_violation';
 
 export type SmsFaultAction =
   | { type: 'hang'; mode: SmsHangMode }
-  | { type: 'delay'; delayMs: number }
+  | DelayAction
   | ParlayXFaultAction
   | { type: 'malformed'; mode: SmsMalformedMode };
 
 export type SmsFaultMatch = FaultMatch;
 
 /** Injected misbehaviour of sendSms; each call takes the first matching rule, if any. */
-export class SmsFaultPlan extends FaultRules<SmsFaultAction> {
+export class SmsFaultPlan extends ParlayXFaultPlan<SmsFaultAction> {
   constructor() {
     super(SMS_FAULT_RULES_MAX);
   }
@@ -100,16 +100,6 @@ export class SmsFaultPlan extends FaultRules<SmsFaultAction> {
   /** Never reply: the client's deadline passes. By default nothing is delivered; `deliverThenHang` delivers first. */
   hang(match: FaultMatch & { mode?: SmsHangMode } = {}): void {
     this.add({ type: 'hang', mode: match.mode ?? 'hangWithoutDelivering' }, match);
-  }
-
-  /** Reply normally, `delayMs` late. */
-  delay(options: FaultMatch & { delayMs: number }): void {
-    this.add({ type: 'delay', delayMs: options.delayMs }, options);
-  }
-
-  /** Reply with this Parlay X fault instead of sending. */
-  fault(options: ParlayXFaultOptions): void {
-    this.add(parlayXFaultAction(options), options);
   }
 
   /** Deliver, then reply with a 200 that is broken XML, or a well-formed reply with an unusable requestIdentifier. */

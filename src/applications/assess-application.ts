@@ -18,8 +18,6 @@ import { lockApplication, findApplication, moveApplication, type ApplicationReco
 /** CRM lookups per application before a person takes over. */
 export const CRM_ATTEMPTS_MAX = 5;
 const PURPOSE = 'credit_assessment';
-/** Our own refusal code when the consent was withdrawn: the CRM is then never asked. */
-const CONSENT_REVOKED = 'CONSENT_REVOKED';
 
 export interface AssessmentDeps {
   db: Database;
@@ -66,8 +64,7 @@ async function applyOutcome(tx: Queryable, app: ApplicationRecord, outcome: Subs
     case 'unknown_subscriber':
     case 'refused': {
       const hits = [outcome.kind === 'unknown_subscriber' ? hit('SUBSCRIBER_UNKNOWN', { carrierCode: outcome.code })
-        : outcome.code === CONSENT_REVOKED ? hit('CONSENT_REVOKED', { consentId: app.consentId })
-          : hit('CRM_ACCESS_REFUSED', { carrierCode: outcome.code })];
+        : hit('CRM_ACCESS_REFUSED', { carrierCode: outcome.code })];
       await moveApplication(tx, app, 'refused', { crmAttempts: app.crmAttempts + 1, lastError: null, hits });
       return { status: 'refused', hits };
     }
@@ -95,8 +92,8 @@ export async function assessApplication(deps: AssessmentDeps, applicationId: num
   if (!before) return { status: 'skipped', current: 'missing' };
   if (before.status !== 'received' && before.status !== 'crm_pending') return { status: 'skipped', current: before.status };
   const [consent] = await deps.db.query<{ revoked_at: Date | null }>(`SELECT revoked_at FROM consents WHERE id = $1`, [before.consentId]);
-  const outcome: SubscriberLookupOutcome = consent!.revoked_at !== null
-    ? { kind: 'refused', code: CONSENT_REVOKED, detail: 'the applicant revoked the consent before the lookup' }
+  // A withdrawn consent refuses the application without asking the CRM anything.
+  const outcome: SubscriberLookupOutcome | 'consent_revoked' = consent!.revoked_at !== null ? 'consent_revoked'
     : await deps.crm.lookupSubscriber({
       msisdn: before.mobile, purpose: PURPOSE, consentRef: `consent-${before.consentId}`,
       fields: FIELD_GROUPS_BY_PURPOSE[PURPOSE], referenceCode: `application-${before.id}`,
@@ -105,6 +102,11 @@ export async function assessApplication(deps: AssessmentDeps, applicationId: num
   return deps.db.transaction(async (tx) => {
     const app = await lockApplication(tx, applicationId);
     if (app.status !== 'received' && app.status !== 'crm_pending') return { status: 'skipped' as const, current: app.status };
+    if (outcome === 'consent_revoked') {
+      const hits = [hit('CONSENT_REVOKED', { consentId: app.consentId })];
+      await moveApplication(tx, app, 'refused', { hits });
+      return { status: 'refused' as const, hits };
+    }
     return applyOutcome(tx, app, outcome, deps.clock());
   });
 }

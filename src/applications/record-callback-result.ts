@@ -31,15 +31,17 @@ export interface CallbackOutcome {
 export async function recordCallbackResult(db: Database, applicationId: number, input: CallbackInput, now: Date): Promise<CallbackOutcome> {
   return db.transaction(async (tx) => {
     const app = await lockApplication(tx, applicationId);
-    const [task] = await tx.query<{ id: number; status: string; not_reachable_attempts: number; note: string | null; agent_id: string | null; result: string | null }>(
-      `SELECT id, status, not_reachable_attempts, note, agent_id, result FROM callback_tasks WHERE application_id = $1 FOR UPDATE`, [applicationId]);
+    const [task] = await tx.query<{ id: number; status: string; not_reachable_attempts: number; result: string | null }>(
+      `SELECT id, status, not_reachable_attempts, result FROM callback_tasks WHERE application_id = $1 FOR UPDATE`, [applicationId]);
     if (!task) throw new DomainError('CALLBACK_NOT_REQUESTED', `application ${applicationId} has no callback task (status ${app.status})`, 'id');
     const [seen] = await tx.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM callback_calls WHERE callback_task_id = $1 AND call_id = $2`, [task.id, input.callId]);
-    if (seen!.n > 0 || task.status === 'done') {
-      if (seen!.n === 0) throw new DomainError('CALLBACK_ALREADY_DONE', `the callback of application ${applicationId} is already done (${task.result})`, 'id');
+    if (seen!.n > 0) {
       const [latest] = await tx.query<{ id: number }>(`SELECT id FROM credit_decisions WHERE application_id = $1 ORDER BY id DESC LIMIT 1`, [applicationId]);
       return { applicationId, status: app.status, duplicate: true, notReachableAttempts: task.not_reachable_attempts, decisionId: latest?.id ?? null };
+    }
+    if (task.status === 'done') {
+      throw new DomainError('CALLBACK_ALREADY_DONE', `the callback of application ${applicationId} is already done (${task.result})`, 'id');
     }
     await tx.query(`INSERT INTO callback_calls (callback_task_id, call_id, result, agent_id, note, called_at) VALUES ($1, $2, $3, $4, $5, $6)`,
       [task.id, input.callId, input.result, input.agentId, input.note ?? null, now]);

@@ -4,7 +4,6 @@
  * left, and an SMS receipt to the borrower. A closed store day takes no more cash.
  */
 import { shanghaiDate } from '../core/calendar-date.js';
-import { DomainError } from '../core/domain-error.js';
 import type { Allocation } from '../core/allocation.js';
 import type { Database } from '../db/database.js';
 import { loadInstallments } from '../loans/loan-repository.js';
@@ -36,9 +35,6 @@ export async function takeCashRepayment(
   return db.transaction(async (tx) => {
     await holdStoreDay(tx, actor.storeCode, businessDate, false);
     const loan = await lockStoreLoan(tx, actor, loanId);
-    if (loan.status !== 'active' && loan.status !== 'overdue') {
-      throw new DomainError('LOAN_NOT_REPAYABLE', `loan ${loanId} is ${loan.status} and takes no repayments`, 'loanId');
-    }
     const { id, receiptNo } = await nextReceiptNo(tx, 'RC', actor.storeCode, businessDate);
     const posted = await postRepaymentInTransaction(tx, loanId, {
       amountFen: input.amountFen, channel: 'store_cash', externalRef: receiptNo, businessDate, storeCode: actor.storeCode,

@@ -1,10 +1,7 @@
+import type { PosRequestContext } from './terminal-auth.js';
+
 /** Who does something at a store: every POS action records the store, the terminal and the staff member. */
-export interface PosActor {
-  storeCode: string;
-  terminalId: string;
-  staffId: string;
-  role: 'clerk' | 'manager';
-}
+export type PosActor = Required<PosRequestContext>;
 
 /** The audit string stored with transitions and ledger references. */
 export function describeActor(actor: PosActor): string {
